@@ -1,0 +1,127 @@
+// The extension module oneproxy._core: converts arrays, checks what the C++ core assumes,
+// releases the GIL and calls the algorithms in cpp/include/oneproxy. Argument checking that
+// users see (names, NaN policies, dtype conversion) happens in the Python layer above.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <cstdint>
+#include <limits>
+#include <string>
+
+#include "oneproxy/correlation.hpp"
+#include "oneproxy/rank.hpp"
+
+namespace py = pybind11;
+
+namespace {
+
+// Calls f with a typed pointer to the data of `a` (float64, int64 or uint64, C-contiguous).
+template <class F>
+decltype(auto) with_values(const py::array& a, const char* name, F&& f) {
+    if (!(a.flags() & py::array::c_style))
+        throw py::value_error(std::string(name) + " must be C-contiguous");
+    if (static_cast<std::uint64_t>(a.size()) > std::numeric_limits<std::uint32_t>::max())
+        throw py::value_error(std::string(name) + " has more than 2**32 - 1 elements");
+    const char kind = a.dtype().kind();
+    const auto size = a.dtype().itemsize();
+    if (kind == 'f' && size == 8) return f(static_cast<const double*>(a.data()));
+    if (kind == 'i' && size == 8) return f(static_cast<const std::int64_t*>(a.data()));
+    if (kind == 'u' && size == 8) return f(static_cast<const std::uint64_t*>(a.data()));
+    throw py::type_error(std::string(name) + " must have dtype float64, int64 or uint64, got " +
+                         std::string(py::str(a.dtype())));
+}
+
+void require_ndim(const py::array& a, const char* name, py::ssize_t ndim) {
+    if (a.ndim() != ndim)
+        throw py::value_error(std::string(name) + " must be " + std::to_string(ndim) +
+                              "-dimensional, got " + std::to_string(a.ndim()) + " dimensions");
+}
+
+void require_same_length(const py::array& x, const py::array& y) {
+    if (x.size() != y.size())
+        throw py::value_error("x and y must have the same length, got " +
+                              std::to_string(x.size()) + " and " + std::to_string(y.size()));
+}
+
+py::array_t<double> rank(const py::array& x) {
+    require_ndim(x, "x", 1);
+    py::array_t<double> out(x.size());
+    double* dst = out.mutable_data();
+    with_values(x, "x", [&](auto* px) {
+        py::gil_scoped_release release;
+        oneproxy::average_ranks(px, static_cast<std::size_t>(x.size()), dst);
+    });
+    return out;
+}
+
+// spearman / kendall of two vectors; `omit` drops pairs with a NaN first.
+template <class Corr>
+double pair_correlation(const py::array& x, const py::array& y, bool omit, int threads, Corr corr) {
+    require_ndim(x, "x", 1);
+    require_ndim(y, "y", 1);
+    require_same_length(x, y);
+    const auto n = static_cast<std::size_t>(x.size());
+    const unsigned t = oneproxy::resolve_threads(threads);
+    return with_values(x, "x", [&](auto* px) {
+        return with_values(y, "y", [&](auto* py_) {
+            py::gil_scoped_release release;
+            return omit ? oneproxy::omitting_missing(px, py_, n, t, corr) : corr(px, py_, n, t);
+        });
+    });
+}
+
+struct Spearman {
+    template <class T, class U>
+    double operator()(const T* x, const U* y, std::size_t n, unsigned t) const {
+        return oneproxy::spearman(x, y, n, t);
+    }
+};
+struct Kendall {
+    template <class T, class U>
+    double operator()(const T* x, const U* y, std::size_t n, unsigned t) const {
+        return oneproxy::kendall(x, y, n, t);
+    }
+};
+
+template <bool IsSpearman>
+py::array_t<double> correlation_matrix(const py::array& L, bool pairwise, int threads) {
+    require_ndim(L, "L", 2);
+    const auto d = static_cast<std::size_t>(L.shape(0)), n = static_cast<std::size_t>(L.shape(1));
+    py::array_t<double> out({d, d});
+    double* dst = out.mutable_data();
+    const auto policy = pairwise ? oneproxy::MissingRows::pairwise : oneproxy::MissingRows::propagate;
+    const unsigned t = oneproxy::resolve_threads(threads);
+    with_values(L, "L", [&](auto* pl) {
+        py::gil_scoped_release release;
+        if constexpr (IsSpearman) oneproxy::spearman_matrix(pl, d, n, policy, dst, t);
+        else oneproxy::kendall_matrix(pl, d, n, policy, dst, t);
+    });
+    return out;
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_core, m) {
+    m.doc() = "Compiled core of oneproxy (use the functions in `oneproxy`, which check arguments).";
+    m.def("rank", &rank, py::arg("x"),
+          "Average ranks (1-based) of a 1-D float64/int64/uint64 array without NaN.");
+    m.def("spearman",
+          [](const py::array& x, const py::array& y, bool omit, int threads) {
+              return pair_correlation(x, y, omit, threads, Spearman{});
+          },
+          py::arg("x"), py::arg("y"), py::arg("omit") = false, py::arg("threads") = 0,
+          "Spearman's rho of two 1-D arrays; nan for n < 2 or constant input.");
+    m.def("kendall",
+          [](const py::array& x, const py::array& y, bool omit, int threads) {
+              return pair_correlation(x, y, omit, threads, Kendall{});
+          },
+          py::arg("x"), py::arg("y"), py::arg("omit") = false, py::arg("threads") = 0,
+          "Kendall's tau-b of two 1-D arrays; nan for n < 2 or constant input.");
+    m.def("spearman_matrix", &correlation_matrix<true>, py::arg("L"), py::arg("pairwise") = false,
+          py::arg("threads") = 0,
+          "Spearman matrix (d, d) of the rows of L (d, n); rows with NaN: nan, or pairwise "
+          "complete observations when pairwise is true.");
+    m.def("kendall_matrix", &correlation_matrix<false>, py::arg("L"), py::arg("pairwise") = false,
+          py::arg("threads") = 0,
+          "Kendall tau-b matrix (d, d) of the rows of L (d, n); NaN handled as in spearman_matrix.");
+}

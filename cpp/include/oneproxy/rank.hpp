@@ -1,0 +1,207 @@
+// Ranking by MSD radix sort on order-preserving 64-bit keys.
+//
+// Every supported value type maps to an unsigned key whose unsigned order is the
+// value order (IEEE-754 bit trick for doubles, sign flip for signed integers), so one
+// radix sort serves all types. -0.0 and +0.0 share a key; NaN must not reach here.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "oneproxy/scratch.hpp"
+
+namespace oneproxy {
+
+inline std::uint64_t sort_key(double v) noexcept {
+    v += 0.0;  // turns -0.0 into +0.0: equal values must share a key
+    std::uint64_t bits;
+    std::memcpy(&bits, &v, sizeof bits);
+    return (bits >> 63) ? ~bits : (bits | (std::uint64_t{1} << 63));
+}
+inline std::uint64_t sort_key(std::int64_t v) noexcept {
+    return static_cast<std::uint64_t>(v) ^ (std::uint64_t{1} << 63);
+}
+inline std::uint64_t sort_key(std::uint64_t v) noexcept { return v; }
+
+struct KeyIndex {
+    std::uint64_t key;
+    std::uint32_t index;
+};
+
+namespace detail {
+
+inline void insertion_sort(KeyIndex* a, std::size_t n) {
+    for (std::size_t i = 1; i < n; ++i) {
+        const KeyIndex v = a[i];
+        std::size_t j = i;
+        for (; j > 0 && a[j - 1].key > v.key; --j) a[j] = a[j - 1];
+        a[j] = v;
+    }
+}
+
+inline int highest_bit(std::uint64_t v) { return 63 - __builtin_clzll(v | 1); }
+
+// Digit width for n keys with `bits` unsorted low bits: about n/2 buckets, 16 to 2048.
+inline int digit_bits(std::size_t n, int bits) {
+    return std::min(bits, std::clamp(highest_bit(n) - 1, 4, 11));
+}
+
+constexpr std::size_t kInsertionMax = 32;
+
+// MSD radix sort of a[0..n), whose keys agree above their low `bits` bits. The sorted data
+// is never gathered: leaf(sorted, m, first) receives consecutive sorted runs (each holding
+// whole groups of equal keys) in order, `first` being the run's position in the full order.
+template <class Leaf>
+void msd_radix(KeyIndex* a, KeyIndex* tmp, std::size_t n, int bits, std::size_t first, Leaf& leaf) {
+    for (;;) {
+        if (n <= kInsertionMax || bits == 0) {
+            insertion_sort(a, n);
+            leaf(static_cast<const KeyIndex*>(a), n, first);
+            return;
+        }
+        const int d = digit_bits(n, bits), shift = bits - d;
+        const std::uint64_t mask = (std::uint64_t{1} << d) - 1;
+        const std::size_t buckets = std::size_t{1} << d;
+        std::uint32_t start[2049];
+        std::fill(start, start + buckets + 1, 0u);
+        for (std::size_t i = 0; i < n; ++i) ++start[((a[i].key >> shift) & mask) + 1];
+        if (start[((a[0].key >> shift) & mask) + 1] == n) {  // one bucket: next digit
+            bits = shift;
+            continue;
+        }
+        for (std::size_t b = 0; b < buckets; ++b) start[b + 1] += start[b];
+        std::uint32_t next[2048];
+        std::copy(start, start + buckets, next);
+        for (std::size_t i = 0; i < n; ++i) tmp[next[(a[i].key >> shift) & mask]++] = a[i];
+        for (std::size_t b = 0; b < buckets; ++b)
+            if (const std::size_t m = start[b + 1] - start[b])
+                msd_radix(tmp + start[b], a + start[b], m, shift, first + start[b], leaf);
+        return;
+    }
+}
+
+}  // namespace detail
+
+// Sorts x[0..n) by value (radix sort of the keys; nothing is compared) and calls
+// leaf(sorted, m, first) on consecutive sorted runs of (key, position), in value order.
+// Runs hold whole groups of equal values; `first` is the run's offset in the sorted order.
+template <class T, class Leaf>
+void for_each_sorted_run(const T* x, std::size_t n, Leaf leaf) {
+    if (n == 0) return;
+    std::uint64_t any = 0, all = ~std::uint64_t{0};
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::uint64_t k = sort_key(x[i]);
+        any |= k;
+        all &= k;
+    }
+    // Only the bits below the highest one on which keys differ need sorting.
+    const int bits = (any ^ all) ? detail::highest_bit(any ^ all) + 1 : 0;
+    Scratch<KeyIndex> a(n);
+    if (n <= detail::kInsertionMax || bits == 0) {
+        for (std::size_t i = 0; i < n; ++i) a[i] = {sort_key(x[i]), static_cast<std::uint32_t>(i)};
+        detail::msd_radix(a.data(), a.data(), n, bits, 0, leaf);
+        return;
+    }
+    // First digit straight from the values, so the keys are written once.
+    const int d = detail::digit_bits(n, bits), shift = bits - d;
+    const std::uint64_t mask = (std::uint64_t{1} << d) - 1;
+    const std::size_t buckets = std::size_t{1} << d;
+    std::vector<std::size_t> start(buckets + 1, 0);
+    for (std::size_t i = 0; i < n; ++i) ++start[((sort_key(x[i]) >> shift) & mask) + 1];
+    std::size_t largest = 0;
+    for (std::size_t b = 0; b < buckets; ++b) {
+        largest = std::max(largest, start[b + 1]);
+        start[b + 1] += start[b];
+    }
+    std::vector<std::size_t> next(start.begin(), start.end() - 1);
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::uint64_t k = sort_key(x[i]);
+        a[next[(k >> shift) & mask]++] = {k, static_cast<std::uint32_t>(i)};
+    }
+    Scratch<KeyIndex> tmp(largest);
+    for (std::size_t b = 0; b < buckets; ++b)
+        if (const std::size_t m = start[b + 1] - start[b])
+            detail::msd_radix(a.data() + start[b], tmp.data(), m, shift, start[b], leaf);
+}
+
+// Calls group(i, j) for each run [i, j) of equal keys in sorted a[0..m).
+template <class F>
+void for_each_tie_group(const KeyIndex* a, std::size_t m, F&& group) {
+    for (std::size_t i = 0; i < m;) {
+        std::size_t j = i + 1;
+        while (j < m && a[j].key == a[i].key) ++j;
+        group(i, j);
+        i = j;
+    }
+}
+
+// Ranks by position: rank_of(i, j) gives the rank shared by the tie group that fills sorted
+// positions [i, j). Ranks are written in sorted order and scattered to their positions in one
+// tight loop at the end, which overlaps its cache misses far better than scattered writes
+// interleaved with the sort (measured: 1.5x faster at n = 1e6).
+template <class T, class R, class RankOf>
+void ranks_by_position(const T* x, std::size_t n, R* out, RankOf rank_of) {
+    Scratch<std::uint32_t> position(n);
+    Scratch<R> value(n);
+    for_each_sorted_run(x, n, [&](const KeyIndex* a, std::size_t m, std::size_t first) {
+        for_each_tie_group(a, m, [&](std::size_t i, std::size_t j) {
+            const R r = rank_of(first + i, first + j);
+            for (std::size_t k = i; k < j; ++k) {
+                position[first + k] = a[k].index;
+                value[first + k] = r;
+            }
+        });
+    });
+    for (std::size_t k = 0; k < n; ++k) out[position[k]] = value[k];
+}
+
+// Average ranks (1-based; ties share the mean of their positions), as scipy's rankdata.
+template <class T>
+void average_ranks(const T* x, std::size_t n, double* ranks) {
+    ranks_by_position(x, n, ranks, [](std::size_t i, std::size_t j) {
+        return 0.5 * static_cast<double>(i + 1 + j);
+    });
+}
+
+// Twice the centred average rank, 2 r - (n + 1): an integer, so sums of products stay exact
+// far longer in floating point than with the ranks themselves.
+template <class T>
+void centred_ranks(const T* x, std::size_t n, double* out) {
+    ranks_by_position(x, n, out, [n](std::size_t i, std::size_t j) {
+        return static_cast<double>(static_cast<std::int64_t>(i + j) - static_cast<std::int64_t>(n));
+    });
+}
+
+// Dense ranks 0..distinct-1, the positions in value order, and the number of tied pairs.
+struct DenseRanks {
+    std::vector<std::uint32_t> rank;   // by position
+    std::vector<std::uint32_t> order;  // positions sorted by value
+    std::uint32_t distinct = 0;
+    std::uint64_t tied_pairs = 0;      // sum over tie groups of t (t - 1) / 2
+};
+
+template <class T>
+DenseRanks dense_ranks(const T* x, std::size_t n) {
+    DenseRanks out;
+    out.rank.resize(n);
+    out.order.resize(n);
+    Scratch<std::uint32_t> sorted_rank(n);
+    for_each_sorted_run(x, n, [&](const KeyIndex* a, std::size_t m, std::size_t first) {
+        for_each_tie_group(a, m, [&](std::size_t i, std::size_t j) {
+            for (std::size_t k = i; k < j; ++k) {
+                out.order[first + k] = a[k].index;
+                sorted_rank[first + k] = out.distinct;
+            }
+            const std::uint64_t t = j - i;
+            out.tied_pairs += t * (t - 1) / 2;
+            ++out.distinct;
+        });
+    });
+    for (std::size_t k = 0; k < n; ++k) out.rank[out.order[k]] = sorted_rank[k];
+    return out;
+}
+
+}  // namespace oneproxy

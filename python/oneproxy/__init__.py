@@ -1,0 +1,27 @@
+"""oneproxy: hardware-aware neural architecture search with one proxy device."""
+from importlib.metadata import PackageNotFoundError, version
+
+from oneproxy.correlation import (
+    ConstantInputWarning,
+    kendall,
+    kendall_matrix,
+    rank,
+    spearman,
+    spearman_ci,
+    spearman_matrix,
+)
+
+try:
+    __version__ = version("oneproxy")
+except PackageNotFoundError:  # running from a source tree without installing
+    __version__ = "0+unknown"
+
+__all__ = [
+    "ConstantInputWarning",
+    "kendall",
+    "kendall_matrix",
+    "rank",
+    "spearman",
+    "spearman_ci",
+    "spearman_matrix",
+]
