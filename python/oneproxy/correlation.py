@@ -96,8 +96,9 @@ def _warn_degenerate(xa: NDArray, ya: NDArray) -> None:
     warnings.warn(msg, ConstantInputWarning, stacklevel=3)
 
 
-def _warn_degenerate_rows(R: NDArray) -> None:
-    rows = np.flatnonzero(np.isnan(np.diag(R)))
+def _warn_degenerate_rows(R: NDArray, La: NDArray, nan_policy: str) -> None:
+    nan_by_policy = _nan_positions(La).any(axis=1) if nan_policy == "propagate" else False
+    rows = np.flatnonzero(np.isnan(np.diag(R)) & ~nan_by_policy)
     if rows.size:
         warnings.warn(
             f"rows {rows.tolist()} of L are constant or have fewer than 2 observations; "
@@ -250,7 +251,7 @@ def spearman_matrix(
     """
     La = _matrix(L, nan_policy)
     R = _core.spearman_matrix(La, pairwise=nan_policy == "omit", threads=_check_threads(threads))
-    _warn_degenerate_rows(R)
+    _warn_degenerate_rows(R, La, nan_policy)
     return R
 
 
@@ -268,7 +269,7 @@ def kendall_matrix(
     """
     La = _matrix(L, nan_policy)
     R = _core.kendall_matrix(La, pairwise=nan_policy == "omit", threads=_check_threads(threads))
-    _warn_degenerate_rows(R)
+    _warn_degenerate_rows(R, La, nan_policy)
     return R
 
 
@@ -312,5 +313,6 @@ def spearman_ci(
     if np.isnan(r):
         return float("nan"), float("nan")
     half = float(ndtri(0.5 + confidence / 2)) * np.sqrt((1 + r * r / 2) / (n - 3))
-    z = np.arctanh(r)
+    with np.errstate(divide="ignore"):  # |r| = 1: z is infinite and the interval is [r, r]
+        z = np.arctanh(r)
     return float(np.tanh(z - half)), float(np.tanh(z + half))
