@@ -1,0 +1,48 @@
+"""Benchmark plumbing: each case is timed for oneproxy and for its reference in the same run
+(the tests of a case share a pytest-benchmark group), and the session ends with a table of
+speed ratios, reference median / oneproxy median, beside the goal set for it."""
+from __future__ import annotations
+
+import platform
+
+import pytest
+
+# Goals from the issues (ratio of the reference's time to oneproxy's).
+GOALS: dict[str, float] = {}
+
+
+def goal(group: str, ratio: float) -> str:
+    GOALS[group] = ratio
+    return group
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_terminal_summary(terminalreporter, config):
+    session = getattr(config, "_benchmarksession", None)
+    if session is None or not session.benchmarks:
+        return
+    by_group: dict[str, dict[str, float]] = {}
+    for bench in session.benchmarks:
+        impl = (bench.params or {}).get("impl", bench.name)
+        by_group.setdefault(bench.group or bench.name, {})[impl] = bench.stats.median
+    write = terminalreporter.write_line
+    write("")
+    write(f"speed ratios (reference median / oneproxy median), {platform.machine()}, "
+          f"{platform.python_implementation()} {platform.python_version()}")
+    write(f"{'case':<44} {'oneproxy':>11} {'reference':>11} {'ratio':>7} {'goal':>6}")
+    for group, times in by_group.items():
+        ours = times.get("oneproxy")
+        refs = {k: v for k, v in times.items() if k != "oneproxy"}
+        for name, ref in refs.items():
+            ratio = ref / ours if ours else float("nan")
+            target = GOALS.get(group)
+            mark = "" if target is None else f"{target:>5.0f}x" + (" " if ratio >= target else " MISSED")
+            write(f"{group + ' vs ' + name:<44} {ours * 1e3:>9.2f}ms {ref * 1e3:>9.2f}ms "
+                  f"{ratio:>6.1f}x {mark}")
+
+
+@pytest.fixture(scope="session")
+def rng():
+    import numpy as np
+
+    return np.random.default_rng(2022)

@@ -1,0 +1,27 @@
+"""Compiled core of oneproxy (pybind11). Use the checked wrappers in :mod:`oneproxy`."""
+import numpy as np
+from numpy.typing import NDArray
+
+def rank(x: NDArray[np.float64] | NDArray[np.int64] | NDArray[np.uint64]) -> NDArray[np.float64]: ...
+def spearman(
+    x: NDArray[np.float64] | NDArray[np.int64] | NDArray[np.uint64],
+    y: NDArray[np.float64] | NDArray[np.int64] | NDArray[np.uint64],
+    omit: bool = False,
+    threads: int = 0,
+) -> float: ...
+def kendall(
+    x: NDArray[np.float64] | NDArray[np.int64] | NDArray[np.uint64],
+    y: NDArray[np.float64] | NDArray[np.int64] | NDArray[np.uint64],
+    omit: bool = False,
+    threads: int = 0,
+) -> float: ...
+def spearman_matrix(
+    L: NDArray[np.float64] | NDArray[np.int64] | NDArray[np.uint64],
+    pairwise: bool = False,
+    threads: int = 0,
+) -> NDArray[np.float64]: ...
+def kendall_matrix(
+    L: NDArray[np.float64] | NDArray[np.int64] | NDArray[np.uint64],
+    pairwise: bool = False,
+    threads: int = 0,
+) -> NDArray[np.float64]: ...
