@@ -87,6 +87,8 @@ template <bool IsSpearman>
 py::array_t<double> correlation_matrix(const py::array& L, bool pairwise, int threads) {
     require_ndim(L, "L", 2);
     const auto d = static_cast<std::size_t>(L.shape(0)), n = static_cast<std::size_t>(L.shape(1));
+    if (n > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()))
+        throw py::value_error("L has more than 2**31 - 1 columns");
     py::array_t<double> out({d, d});
     double* dst = out.mutable_data();
     const auto policy = pairwise ? oneproxy::MissingRows::pairwise : oneproxy::MissingRows::propagate;

@@ -50,33 +50,65 @@ inline int digit_bits(std::size_t n, int bits) {
 }
 
 constexpr std::size_t kInsertionMax = 32;
+constexpr std::size_t kInCache = 2048;  // 32 KiB of records: sorted inside L1/L2
+constexpr int kMaxDigit = 12;
+
+// Scatters a[0..n) into tmp by the d-bit digit at `shift`; afterwards bucket b is
+// tmp[start[b], start[b+1]). Returns false (and moves nothing) when all share one digit.
+inline bool scatter_by_digit(const KeyIndex* a, KeyIndex* tmp, std::size_t n, int shift, int d,
+                             std::uint32_t* start) {
+    const std::uint64_t mask = (std::uint64_t{1} << d) - 1;
+    const std::size_t buckets = std::size_t{1} << d;
+    std::fill(start, start + buckets + 1, 0u);
+    for (std::size_t i = 0; i < n; ++i) ++start[((a[i].key >> shift) & mask) + 1];
+    if (start[((a[0].key >> shift) & mask) + 1] == n) return false;
+    for (std::size_t b = 0; b < buckets; ++b) start[b + 1] += start[b];
+    std::uint32_t next[std::size_t{1} << kMaxDigit];
+    std::copy(start, start + buckets, next);
+    for (std::size_t i = 0; i < n; ++i) tmp[next[(a[i].key >> shift) & mask]++] = a[i];
+    return true;
+}
+
+// Sorts a[0..n) in place (n <= kInCache; keys agree above their low `bits` bits; tmp holds
+// n records): one scatter into about n buckets, then a single insertion pass finishes all
+// the small buckets at once; only a crowded bucket is split again.
+inline void sort_in_cache(KeyIndex* a, KeyIndex* tmp, std::size_t n, int bits) {
+    std::uint32_t start[(std::size_t{1} << kMaxDigit) + 1];
+    for (;;) {
+        if (n <= kInsertionMax || bits == 0) return insertion_sort(a, n);
+        const int d = std::min({bits, highest_bit(n) + 1, kMaxDigit}), shift = bits - d;
+        if (!scatter_by_digit(a, tmp, n, shift, d, start)) {
+            bits = shift;
+            continue;
+        }
+        for (std::size_t b = 0; b < (std::size_t{1} << d); ++b)
+            if (const std::size_t m = start[b + 1] - start[b]; m > kInsertionMax)
+                sort_in_cache(tmp + start[b], a + start[b], m, shift);
+        insertion_sort(tmp, n);  // buckets are in order: this only sorts within them
+        std::copy(tmp, tmp + n, a);
+        return;
+    }
+}
 
 // MSD radix sort of a[0..n), whose keys agree above their low `bits` bits. The sorted data
 // is never gathered: leaf(sorted, m, first) receives consecutive sorted runs (each holding
-// whole groups of equal keys) in order, `first` being the run's position in the full order.
+// whole groups of equal keys, at most kInCache records unless all equal) in order, `first`
+// being the run's position in the full order.
 template <class Leaf>
 void msd_radix(KeyIndex* a, KeyIndex* tmp, std::size_t n, int bits, std::size_t first, Leaf& leaf) {
+    std::uint32_t start[(std::size_t{1} << kMaxDigit) + 1];
     for (;;) {
-        if (n <= kInsertionMax || bits == 0) {
-            insertion_sort(a, n);
+        if (n <= kInCache || bits == 0) {
+            sort_in_cache(a, tmp, n, bits);
             leaf(static_cast<const KeyIndex*>(a), n, first);
             return;
         }
         const int d = digit_bits(n, bits), shift = bits - d;
-        const std::uint64_t mask = (std::uint64_t{1} << d) - 1;
-        const std::size_t buckets = std::size_t{1} << d;
-        std::uint32_t start[2049];
-        std::fill(start, start + buckets + 1, 0u);
-        for (std::size_t i = 0; i < n; ++i) ++start[((a[i].key >> shift) & mask) + 1];
-        if (start[((a[0].key >> shift) & mask) + 1] == n) {  // one bucket: next digit
+        if (!scatter_by_digit(a, tmp, n, shift, d, start)) {
             bits = shift;
             continue;
         }
-        for (std::size_t b = 0; b < buckets; ++b) start[b + 1] += start[b];
-        std::uint32_t next[2048];
-        std::copy(start, start + buckets, next);
-        for (std::size_t i = 0; i < n; ++i) tmp[next[(a[i].key >> shift) & mask]++] = a[i];
-        for (std::size_t b = 0; b < buckets; ++b)
+        for (std::size_t b = 0; b < (std::size_t{1} << d); ++b)
             if (const std::size_t m = start[b + 1] - start[b])
                 msd_radix(tmp + start[b], a + start[b], m, shift, first + start[b], leaf);
         return;
@@ -100,9 +132,10 @@ void for_each_sorted_run(const T* x, std::size_t n, Leaf leaf) {
     // Only the bits below the highest one on which keys differ need sorting.
     const int bits = (any ^ all) ? detail::highest_bit(any ^ all) + 1 : 0;
     Scratch<KeyIndex> a(n);
-    if (n <= detail::kInsertionMax || bits == 0) {
+    if (n <= detail::kInCache || bits == 0) {
         for (std::size_t i = 0; i < n; ++i) a[i] = {sort_key(x[i]), static_cast<std::uint32_t>(i)};
-        detail::msd_radix(a.data(), a.data(), n, bits, 0, leaf);
+        Scratch<KeyIndex> tmp(n);
+        detail::msd_radix(a.data(), tmp.data(), n, bits, 0, leaf);
         return;
     }
     // First digit straight from the values, so the keys are written once.
@@ -166,21 +199,23 @@ void average_ranks(const T* x, std::size_t n, double* ranks) {
     });
 }
 
-// Twice the centred average rank, 2 r - (n + 1): an integer, so sums of products stay exact
-// far longer in floating point than with the ranks themselves.
-template <class T>
-void centred_ranks(const T* x, std::size_t n, double* out) {
+// Twice the centred average rank, 2 r - (n + 1): an integer of magnitude below n, so sums
+// of products stay exact far longer than with the ranks themselves. R: double, or int32_t
+// (half the memory) when n < 2**31.
+template <class T, class R>
+void centred_ranks(const T* x, std::size_t n, R* out) {
     ranks_by_position(x, n, out, [n](std::size_t i, std::size_t j) {
-        return static_cast<double>(static_cast<std::int64_t>(i + j) - static_cast<std::int64_t>(n));
+        return static_cast<R>(static_cast<std::int64_t>(i + j) - static_cast<std::int64_t>(n));
     });
 }
 
 // Dense ranks 0..distinct-1, the positions in value order, and the number of tied pairs.
 struct DenseRanks {
-    std::vector<std::uint32_t> rank;   // by position
-    std::vector<std::uint32_t> order;  // positions sorted by value
+    std::vector<std::uint32_t> rank;         // by position
+    std::vector<std::uint32_t> order;        // positions sorted by value
+    std::vector<std::uint32_t> rank_sorted;  // rank[order[k]]: nondecreasing in k
     std::uint32_t distinct = 0;
-    std::uint64_t tied_pairs = 0;      // sum over tie groups of t (t - 1) / 2
+    std::uint64_t tied_pairs = 0;            // sum over tie groups of t (t - 1) / 2
 };
 
 template <class T>
@@ -188,19 +223,19 @@ DenseRanks dense_ranks(const T* x, std::size_t n) {
     DenseRanks out;
     out.rank.resize(n);
     out.order.resize(n);
-    Scratch<std::uint32_t> sorted_rank(n);
+    out.rank_sorted.resize(n);
     for_each_sorted_run(x, n, [&](const KeyIndex* a, std::size_t m, std::size_t first) {
         for_each_tie_group(a, m, [&](std::size_t i, std::size_t j) {
             for (std::size_t k = i; k < j; ++k) {
                 out.order[first + k] = a[k].index;
-                sorted_rank[first + k] = out.distinct;
+                out.rank_sorted[first + k] = out.distinct;
             }
             const std::uint64_t t = j - i;
             out.tied_pairs += t * (t - 1) / 2;
             ++out.distinct;
         });
     });
-    for (std::size_t k = 0; k < n; ++k) out.rank[out.order[k]] = sorted_rank[k];
+    for (std::size_t k = 0; k < n; ++k) out.rank[out.order[k]] = out.rank_sorted[k];
     return out;
 }
 
