@@ -4,6 +4,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -83,8 +84,9 @@ struct Kendall {
     }
 };
 
+// (d x d correlations, which of the d rows hold a NaN)
 template <bool IsSpearman>
-py::array_t<double> correlation_matrix(const py::array& L, bool pairwise, int threads) {
+py::tuple correlation_matrix(const py::array& L, bool pairwise, int threads) {
     require_ndim(L, "L", 2);
     const auto d = static_cast<std::size_t>(L.shape(0)), n = static_cast<std::size_t>(L.shape(1));
     if (n > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()))
@@ -93,12 +95,14 @@ py::array_t<double> correlation_matrix(const py::array& L, bool pairwise, int th
     double* dst = out.mutable_data();
     const auto policy = pairwise ? oneproxy::MissingRows::pairwise : oneproxy::MissingRows::propagate;
     const unsigned t = oneproxy::resolve_threads(threads);
-    with_values(L, "L", [&](auto* pl) {
+    std::vector<char> missing = with_values(L, "L", [&](auto* pl) {
         py::gil_scoped_release release;
-        if constexpr (IsSpearman) oneproxy::spearman_matrix(pl, d, n, policy, dst, t);
-        else oneproxy::kendall_matrix(pl, d, n, policy, dst, t);
+        if constexpr (IsSpearman) return oneproxy::spearman_matrix(pl, d, n, policy, dst, t);
+        else return oneproxy::kendall_matrix(pl, d, n, policy, dst, t);
     });
-    return out;
+    py::array_t<bool> rows(d);
+    std::copy(missing.begin(), missing.end(), rows.mutable_data());
+    return py::make_tuple(out, rows);
 }
 
 }  // namespace
@@ -121,9 +125,10 @@ PYBIND11_MODULE(_core, m) {
           "Kendall's tau-b of two 1-D arrays; nan for n < 2 or constant input.");
     m.def("spearman_matrix", &correlation_matrix<true>, py::arg("L"), py::arg("pairwise") = false,
           py::arg("threads") = 0,
-          "Spearman matrix (d, d) of the rows of L (d, n); rows with NaN: nan, or pairwise "
-          "complete observations when pairwise is true.");
+          "Spearman matrix (d, d) of the rows of L (d, n) and a mask of the rows holding NaN; "
+          "their correlations are nan, or use pairwise complete observations if pairwise.");
     m.def("kendall_matrix", &correlation_matrix<false>, py::arg("L"), py::arg("pairwise") = false,
           py::arg("threads") = 0,
-          "Kendall tau-b matrix (d, d) of the rows of L (d, n); NaN handled as in spearman_matrix.");
+          "Kendall tau-b matrix (d, d) of the rows of L (d, n) and a mask of the rows holding "
+          "NaN, handled as in spearman_matrix.");
 }

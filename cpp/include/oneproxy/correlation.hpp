@@ -277,9 +277,10 @@ void fill_missing_pairs(const T* L, std::size_t d, std::size_t n, const std::vec
         if (!std::isnan(out[i * d + i])) out[i * d + i] = 1.0;
 }
 
-// Spearman matrix of the rows of L (d x n, row-major): out is d x d.
+// Spearman matrix of the rows of L (d x n, row-major) into out (d x d). Returns which rows
+// hold a NaN.
 template <class T>
-void spearman_matrix(const T* L, std::size_t d, std::size_t n, MissingRows policy, double* out,
+std::vector<char> spearman_matrix(const T* L, std::size_t d, std::size_t n, MissingRows policy, double* out,
                      unsigned threads) {
     const std::vector<char> missing = rows_with_missing(L, d, n, threads);
     std::vector<std::size_t> full;  // rows without NaN
@@ -320,11 +321,13 @@ void spearman_matrix(const T* L, std::size_t d, std::size_t n, MissingRows polic
                        [](const T* x, const T* y, std::size_t m, unsigned t) {
                            return spearman(x, y, m, t);
                        });
+    return missing;
 }
 
-// Kendall tau-b matrix of the rows of L (d x n, row-major): out is d x d.
+// Kendall tau-b matrix of the rows of L (d x n, row-major) into out (d x d). Returns which
+// rows hold a NaN.
 template <class T>
-void kendall_matrix(const T* L, std::size_t d, std::size_t n, MissingRows policy, double* out,
+std::vector<char> kendall_matrix(const T* L, std::size_t d, std::size_t n, MissingRows policy, double* out,
                     unsigned threads) {
     const std::vector<char> missing = rows_with_missing(L, d, n, threads);
     std::vector<DenseRanks> ranks(d);
@@ -343,6 +346,7 @@ void kendall_matrix(const T* L, std::size_t d, std::size_t n, MissingRows policy
                        [](const T* x, const T* y, std::size_t m, unsigned t) {
                            return kendall(x, y, m, t);
                        });
+    return missing;
 }
 
 }  // namespace oneproxy

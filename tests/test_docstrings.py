@@ -1,0 +1,13 @@
+"""The examples in the public docstrings run and print what they say."""
+import doctest
+
+import pytest
+
+import oneproxy.correlation
+import oneproxy.datasets
+
+
+@pytest.mark.parametrize("module", [oneproxy.correlation, oneproxy.datasets])
+def test_docstring_examples(module):
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
