@@ -61,18 +61,20 @@ def _srcc(args: argparse.Namespace) -> None:
     print(" " * (width + 4) + " ".join(f"{j:>5d}" for j in range(len(devices))))
     for i, d in enumerate(devices):
         print(f"{i:>2d} {d:<{width}} " + " ".join(f"{v:5.2f}" for v in R[i]))
-    upper = R[np.triu_indices(len(devices), k=1)]
-    upper = upper[np.isfinite(upper)]
-    if upper.size:
-        i, j = np.unravel_index(np.nanargmin(np.where(np.eye(len(devices), dtype=bool), np.nan, R)), R.shape)
-        print(f"\npairs: {upper.size}  median: {np.median(upper):.3f}  "
-              f"min: {upper.min():.3f} ({devices[i]} vs {devices[j]})  "
+    rows, cols = np.triu_indices(len(devices), k=1)
+    upper = R[rows, cols]
+    finite = np.isfinite(upper)
+    if finite.any():
+        worst = int(np.flatnonzero(finite)[np.argmin(upper[finite])])
+        upper = upper[finite]
+        print(f"\npairs: {upper.size}  median: {np.median(upper):.3f}  min: {upper.min():.3f} "
+              f"({devices[rows[worst]]} vs {devices[cols[worst]]})  "
               f"pairs >= 0.9: {np.mean(upper >= 0.9):.1%}")
 
     if args.csv is not None:
         header = ",".join(["device", *devices])
-        rows = [",".join([d, *(f"{v:.6f}" for v in R[k])]) for k, d in enumerate(devices)]
-        args.csv.write_text("\n".join([header, *rows]) + "\n")
+        lines = [",".join([d, *(f"{v:.6f}" for v in R[k])]) for k, d in enumerate(devices)]
+        args.csv.write_text("\n".join([header, *lines]) + "\n")
         print(f"wrote {args.csv}")
     if args.out is not None:
         from oneproxy.plots import correlation_heatmap

@@ -85,6 +85,19 @@ def _vectors(x: ArrayLike, y: ArrayLike, nan_policy: str) -> tuple[NDArray, NDAr
     return xa, ya, has_nan and nan_policy == "propagate"
 
 
+def _pair_correlation(core_function, x: ArrayLike, y: ArrayLike, nan_policy: str,
+                      threads: int | None) -> float:
+    """Checks, applies nan_policy, calls the core, and says why a nan result is nan."""
+    xa, ya, propagate = _vectors(x, y, nan_policy)
+    threads_ = _check_threads(threads)
+    if propagate:
+        return float("nan")
+    r = core_function(xa, ya, omit=nan_policy == "omit", threads=threads_)
+    if np.isnan(r):
+        _warn_degenerate(xa, ya)
+    return r
+
+
 def _warn_degenerate(xa: NDArray, ya: NDArray) -> None:
     """Says why a pair correlation came out nan: too few complete pairs, or constant input."""
     keep = ~(_nan_positions(xa) | _nan_positions(ya))
@@ -93,7 +106,7 @@ def _warn_degenerate(xa: NDArray, ya: NDArray) -> None:
     else:
         constant = [n for n, a in (("x", xa), ("y", ya)) if np.all(a[keep] == a[keep][0])]
         msg = f"{' and '.join(constant)} is constant; the correlation is not defined (nan)"
-    warnings.warn(msg, ConstantInputWarning, stacklevel=3)
+    warnings.warn(msg, ConstantInputWarning, stacklevel=4)
 
 
 # ---------------------------------------------------------------------------- API
@@ -161,13 +174,7 @@ def spearman(
     >>> spearman([1.0, 2.0, 3.0, 4.0], [10.0, 20.0, 40.0, 30.0])
     0.8
     """
-    xa, ya, propagate = _vectors(x, y, nan_policy)
-    if propagate:
-        return float("nan")
-    r = _core.spearman(xa, ya, omit=nan_policy == "omit", threads=_check_threads(threads))
-    if np.isnan(r):
-        _warn_degenerate(xa, ya)
-    return r
+    return _pair_correlation(_core.spearman, x, y, nan_policy, threads)
 
 
 def kendall(
@@ -188,13 +195,7 @@ def kendall(
     >>> round(kendall([1, 2, 3, 4], [1, 3, 2, 4]), 6)
     0.666667
     """
-    xa, ya, propagate = _vectors(x, y, nan_policy)
-    if propagate:
-        return float("nan")
-    r = _core.kendall(xa, ya, omit=nan_policy == "omit", threads=_check_threads(threads))
-    if np.isnan(r):
-        _warn_degenerate(xa, ya)
-    return r
+    return _pair_correlation(_core.kendall, x, y, nan_policy, threads)
 
 
 def _correlation_matrix(core_function, L: ArrayLike, nan_policy: str, threads: int | None) -> NDArray:

@@ -82,16 +82,16 @@ def correlation_heatmap(
 
     size = max(4.0, 0.42 * d + 2.0)
     fig, ax = plt.subplots(figsize=(size + 1.2, size))
-    low = float(np.nanmin(R)) if np.isfinite(R).any() else 0.0
+    vmin = min(float(np.nanmin(R)) if np.isfinite(R).any() else 0.0, 0.9)
     cmap = matplotlib.colormaps["viridis"].with_extremes(bad="0.8")
-    im = ax.imshow(np.ma.masked_invalid(R), cmap=cmap, vmin=min(low, 0.9), vmax=1.0)
+    im = ax.imshow(np.ma.masked_invalid(R), cmap=cmap, vmin=vmin, vmax=1.0)
     ax.set_xticks(range(d), names, rotation=90, fontsize=8)
     ax.set_yticks(range(d), names, fontsize=8)
     if d <= 30:
         for i in range(d):
             for j in range(d):
                 if np.isfinite(R[i, j]):
-                    shade = (R[i, j] - im.norm.vmin) / max(im.norm.vmax - im.norm.vmin, 1e-12)
+                    shade = (R[i, j] - vmin) / max(1.0 - vmin, 1e-12)
                     ax.text(j, i, f"{R[i, j]:.2f}", ha="center", va="center", fontsize=6,
                             color="black" if shade > 0.6 else "white")
     fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
