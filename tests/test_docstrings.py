@@ -5,9 +5,10 @@ import pytest
 
 import oneproxy.correlation
 import oneproxy.datasets
+import oneproxy.pareto
 
 
-@pytest.mark.parametrize("module", [oneproxy.correlation, oneproxy.datasets])
+@pytest.mark.parametrize("module", [oneproxy.correlation, oneproxy.datasets, oneproxy.pareto])
 def test_docstring_examples(module):
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0

@@ -3,6 +3,7 @@
 // users see (names, NaN policies, dtype conversion) happens in the Python layer above.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include <string>
 
 #include "oneproxy/correlation.hpp"
+#include "oneproxy/pareto.hpp"
 #include "oneproxy/rank.hpp"
 
 namespace py = pybind11;
@@ -105,6 +107,44 @@ py::tuple correlation_matrix(const py::array& L, bool pairwise, int threads) {
     return py::make_tuple(out, rows);
 }
 
+// Objective keys of F (n x m, float64, C order) with the maximised columns negated.
+oneproxy::ObjectiveKeys objective_keys(const py::array_t<double>& F, const std::vector<bool>& maximise) {
+    require_ndim(F, "F", 2);
+    if (!(F.flags() & py::array::c_style)) throw py::value_error("F must be C-contiguous");
+    const auto n = static_cast<std::size_t>(F.shape(0)), m = static_cast<std::size_t>(F.shape(1));
+    if (maximise.size() != m)
+        throw py::value_error("maximise must have one entry per objective (" + std::to_string(m) +
+                              "), got " + std::to_string(maximise.size()));
+    if (n > std::numeric_limits<std::uint32_t>::max())
+        throw py::value_error("F has more than 2**32 - 1 rows");
+    const std::vector<char> flags(maximise.begin(), maximise.end());
+    py::gil_scoped_release release;
+    return oneproxy::ObjectiveKeys(F.data(), n, m, flags);
+}
+
+py::array_t<bool> is_nondominated(const py::array_t<double>& F, const std::vector<bool>& maximise,
+                                  bool keep_duplicates) {
+    const oneproxy::ObjectiveKeys K = objective_keys(F, maximise);
+    std::vector<char> mask(K.n, 0);
+    {
+        py::gil_scoped_release release;
+        oneproxy::nondominated_mask(K, keep_duplicates, mask.data());
+    }
+    py::array_t<bool> out(static_cast<py::ssize_t>(K.n));
+    std::copy(mask.begin(), mask.end(), out.mutable_data());
+    return out;
+}
+
+py::array_t<std::int64_t> nondominated_sort(const py::array_t<double>& F,
+                                            const std::vector<bool>& maximise) {
+    const oneproxy::ObjectiveKeys K = objective_keys(F, maximise);
+    py::array_t<std::int64_t> rank(static_cast<py::ssize_t>(K.n));
+    std::int64_t* dst = rank.mutable_data();
+    py::gil_scoped_release release;
+    oneproxy::nondominated_sort(K, dst);
+    return rank;
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_core, m) {
@@ -131,4 +171,9 @@ PYBIND11_MODULE(_core, m) {
           py::arg("threads") = 0,
           "Kendall tau-b matrix (d, d) of the rows of L (d, n) and a mask of the rows holding "
           "NaN, handled as in spearman_matrix.");
+    m.def("is_nondominated", &is_nondominated, py::arg("F"), py::arg("maximise"),
+          py::arg("keep_duplicates") = true,
+          "Mask of the non-dominated rows of F (n, m) without NaN; maximise has m flags.");
+    m.def("nondominated_sort", &nondominated_sort, py::arg("F"), py::arg("maximise"),
+          "Front index (0 = non-dominated) of each row of F (n, m) without NaN.");
 }

@@ -10,6 +10,7 @@ from oneproxy.correlation import (
     spearman_ci,
     spearman_matrix,
 )
+from oneproxy.pareto import is_nondominated, nondominated_sort, pareto_front
 
 try:
     __version__ = version("oneproxy")
@@ -19,7 +20,10 @@ except PackageNotFoundError:  # running from a source tree without installing
 __all__ = [
     "ConstantInputWarning",
     "kendall",
+    "is_nondominated",
     "kendall_matrix",
+    "nondominated_sort",
+    "pareto_front",
     "rank",
     "spearman",
     "spearman_ci",

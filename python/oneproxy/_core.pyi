@@ -1,4 +1,6 @@
 """Compiled core of oneproxy (pybind11). Use the checked wrappers in :mod:`oneproxy`."""
+from collections.abc import Sequence
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -25,3 +27,7 @@ def kendall_matrix(
     pairwise: bool = False,
     threads: int = 0,
 ) -> tuple[NDArray[np.float64], NDArray[np.bool_]]: ...
+def is_nondominated(
+    F: NDArray[np.float64], maximise: Sequence[bool], keep_duplicates: bool = True
+) -> NDArray[np.bool_]: ...
+def nondominated_sort(F: NDArray[np.float64], maximise: Sequence[bool]) -> NDArray[np.int64]: ...

@@ -1,0 +1,210 @@
+// Pareto dominance: non-dominated filtering and full non-dominated sorting.
+//
+// Points are rows of an n x m objective matrix, all objectives minimised (maximised ones are
+// negated when their keys are built). q dominates p when q <= p in every objective and
+// q != p; identical points do not dominate each other, so duplicates share a front.
+// Every comparison is on order-preserving 64-bit keys (rank.hpp), so -0.0 equals +0.0 and
+// +-inf are ordinary values. All algorithms start from the lexicographic order of the rows:
+//   m = 1    the smallest value (with its duplicates) / ranks of distinct values;
+//   m = 2    one sweep (filter), binary search over the fronts' last points (sort): O(n log n);
+//   m = 3    a staircase (balanced tree) of the non-dominated (f2, f3) seen so far (filter),
+//            one staircase per front with a binary search over fronts (sort): O(n log n);
+//   m >= 4   each point against the non-dominated points before it in lexicographic order
+//            (only those can dominate it), fronts found by binary search: exact, O(n^2 m) worst.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <iterator>
+#include <map>
+#include <vector>
+
+#include "oneproxy/rank.hpp"
+
+namespace oneproxy {
+
+// Keys of an n x m row-major matrix, a row per point; maximised objectives negated.
+struct ObjectiveKeys {
+    std::size_t n = 0, m = 0;
+    std::vector<std::uint64_t> key;  // n * m
+
+    ObjectiveKeys(const double* F, std::size_t n_, std::size_t m_, const std::vector<char>& maximise)
+        : n(n_), m(m_), key(n_ * m_) {
+        for (std::size_t i = 0; i < n; ++i)
+            for (std::size_t j = 0; j < m; ++j) {
+                const double v = F[i * m + j];
+                key[i * m + j] = sort_key(maximise[j] ? -v : v);
+            }
+    }
+    const std::uint64_t* row(std::size_t i) const { return &key[i * m]; }
+
+    bool identical(std::size_t a, std::size_t b) const {
+        return std::equal(row(a), row(a) + m, row(b));
+    }
+    // a <= b in every objective (a weakly dominates b).
+    bool weakly_dominates(std::size_t a, std::size_t b) const {
+        const std::uint64_t *ra = row(a), *rb = row(b);
+        for (std::size_t j = 0; j < m; ++j)
+            if (ra[j] > rb[j]) return false;
+        return true;
+    }
+    bool dominates(std::size_t a, std::size_t b) const {
+        return weakly_dominates(a, b) && !identical(a, b);
+    }
+};
+
+// Point indices in lexicographic order of their rows, ties by index (so the first of
+// identical points in input order comes first). Radix sort on the first objective, then
+// the (usually tiny) groups tied in it by comparison.
+inline std::vector<std::uint32_t> lexicographic_order(const ObjectiveKeys& K) {
+    std::vector<std::uint64_t> first(K.n);
+    for (std::size_t i = 0; i < K.n; ++i) first[i] = K.row(i)[0];
+    std::vector<std::uint32_t> order(K.n);
+    for_each_sorted_run(first.data(), K.n, [&](const KeyIndex* a, std::size_t m, std::size_t start) {
+        for_each_tie_group(a, m, [&](std::size_t i, std::size_t j) {
+            for (std::size_t k = i; k < j; ++k) order[start + k] = a[k].index;
+            if (j - i > 1 && K.m > 1)
+                std::sort(order.begin() + start + i, order.begin() + start + j,
+                          [&](std::uint32_t p, std::uint32_t q) {
+                              const auto *rp = K.row(p) + 1, *rq = K.row(q) + 1;
+                              const auto diff = std::mismatch(rp, rp + K.m - 1, rq);
+                              return diff.first == rp + K.m - 1 ? p < q : *diff.first < *diff.second;
+                          });
+            else if (j - i > 1)
+                std::sort(order.begin() + start + i, order.begin() + start + j);
+        });
+    });
+    return order;
+}
+
+// ---------------------------------------------------------------------------- staircases
+
+// Non-dominated (f2, f3) pairs: f3 strictly decreases as f2 increases.
+class Staircase {
+public:
+    // Some stored (a, b) has a <= f2 and b <= f3.
+    bool covers(std::uint64_t f2, std::uint64_t f3) const {
+        auto it = steps_.upper_bound(f2);
+        if (it == steps_.begin()) return false;
+        return std::prev(it)->second <= f3;
+    }
+    // Adds (f2, f3), which covers() said is not covered; drops the steps it covers.
+    void insert(std::uint64_t f2, std::uint64_t f3) {
+        auto it = steps_.lower_bound(f2);
+        while (it != steps_.end() && it->second >= f3) it = steps_.erase(it);
+        steps_.emplace_hint(it, f2, f3);
+    }
+
+private:
+    std::map<std::uint64_t, std::uint64_t> steps_;
+};
+
+// ---------------------------------------------------------------------------- filtering
+
+// out[i] = 1 where point i is non-dominated. keep_duplicates = false keeps only the first
+// (in input order) of identical non-dominated points.
+inline void nondominated_mask(const ObjectiveKeys& K, bool keep_duplicates, char* out) {
+    const std::size_t n = K.n, m = K.m;
+    if (n == 0) return;
+    const std::vector<std::uint32_t> order = lexicographic_order(K);
+    Staircase stairs;                  // m = 3
+    std::vector<std::uint32_t> front;  // m >= 4: non-dominated so far
+    std::uint64_t best = 0;            // m = 2: smallest f2 so far
+    bool free = false;                 // whether the previous point is non-dominated
+    for (std::size_t k = 0; k < n; ++k) {
+        const std::uint32_t p = order[k];
+        // Identical rows are adjacent in lexicographic order: the first decides for all.
+        if (k > 0 && K.identical(order[k - 1], p)) {
+            out[p] = free && keep_duplicates;
+            continue;
+        }
+        const std::uint64_t* r = K.row(p);
+        if (m == 1) {
+            free = k == 0;
+        } else if (m == 2) {
+            free = k == 0 || r[1] < best;  // an earlier point has f1 <= p's
+            best = k == 0 ? r[1] : std::min(best, r[1]);
+        } else if (m == 3) {
+            free = !stairs.covers(r[1], r[2]);
+            if (free) stairs.insert(r[1], r[2]);
+        } else {  // only points before p in lexicographic order can dominate it
+            free = std::none_of(front.begin(), front.end(),
+                                [&](std::uint32_t q) { return K.weakly_dominates(q, p); });
+            if (free) front.push_back(p);
+        }
+        out[p] = free;
+    }
+}
+
+// ---------------------------------------------------------------------------- sorting
+
+// rank[i] = index of point i's front (0 = non-dominated). Identical points share a front.
+inline void nondominated_sort(const ObjectiveKeys& K, std::int64_t* rank) {
+    const std::size_t n = K.n, m = K.m;
+    if (n == 0) return;
+    const std::vector<std::uint32_t> order = lexicographic_order(K);
+    // front_of(k): the first front none of whose points dominates point order[k]. Fronts are
+    // nested (a point dominated by front f is dominated by every front before f), so the
+    // predicate "front f dominates p" is true then false along f: binary search.
+    auto place = [&](std::size_t fronts, auto&& dominated_by_front) {
+        std::size_t lo = 0, hi = fronts;
+        while (lo < hi) {
+            const std::size_t mid = (lo + hi) / 2;
+            if (dominated_by_front(mid)) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo;
+    };
+    if (m == 1 || m == 2) {
+        std::vector<std::uint64_t> last;  // f2 (or f1) of each front's last point
+        for (std::size_t k = 0; k < n; ++k) {
+            const std::uint32_t p = order[k];
+            if (k > 0 && K.identical(order[k - 1], p)) {
+                rank[p] = rank[order[k - 1]];
+                continue;
+            }
+            const std::uint64_t v = K.row(p)[m - 1];
+            // m = 2: front f's last point dominates p iff its f2 <= p's (its f1 is <=);
+            // m = 1: iff its f1 < p's, which the lexicographic order makes last <= v, not equal
+            const std::size_t f = m == 2 ? static_cast<std::size_t>(
+                                               std::upper_bound(last.begin(), last.end(), v) - last.begin())
+                                         : last.size();
+            if (f == last.size()) last.push_back(v);
+            else last[f] = v;
+            rank[p] = static_cast<std::int64_t>(f);
+        }
+    } else if (m == 3) {
+        std::vector<Staircase> fronts;
+        for (std::size_t k = 0; k < n; ++k) {
+            const std::uint32_t p = order[k];
+            if (k > 0 && K.identical(order[k - 1], p)) {
+                rank[p] = rank[order[k - 1]];
+                continue;
+            }
+            const std::uint64_t* r = K.row(p);
+            const std::size_t f = place(fronts.size(), [&](std::size_t g) { return fronts[g].covers(r[1], r[2]); });
+            if (f == fronts.size()) fronts.emplace_back();
+            fronts[f].insert(r[1], r[2]);
+            rank[p] = static_cast<std::int64_t>(f);
+        }
+    } else {
+        std::vector<std::vector<std::uint32_t>> fronts;
+        for (std::size_t k = 0; k < n; ++k) {
+            const std::uint32_t p = order[k];
+            if (k > 0 && K.identical(order[k - 1], p)) {
+                rank[p] = rank[order[k - 1]];
+                continue;
+            }
+            const std::size_t f = place(fronts.size(), [&](std::size_t g) {
+                return std::any_of(fronts[g].begin(), fronts[g].end(),
+                                   [&](std::uint32_t q) { return K.dominates(q, p); });
+            });
+            if (f == fronts.size()) fronts.emplace_back();
+            fronts[f].push_back(p);
+            rank[p] = static_cast<std::int64_t>(f);
+        }
+    }
+}
+
+}  // namespace oneproxy
