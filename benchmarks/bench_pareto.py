@@ -1,0 +1,47 @@
+"""Non-dominated filtering and sorting: oneproxy against moocore on the same data, same run."""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+from conftest import goal
+
+import oneproxy
+
+moocore = pytest.importorskip("moocore")
+
+
+@functools.cache
+def points(kind: str, n: int, m: int) -> np.ndarray:
+    rng = np.random.default_rng(n + m)
+    F = rng.random((n, m))
+    if kind == "anti":  # points near a front: many non-dominated
+        F /= F.sum(axis=1, keepdims=True)
+        F += 1e-3 * rng.random((n, m))
+    return F
+
+
+CASES = {
+    # group: (kind, n, m, oneproxy call, moocore call, rounds)
+    goal("2-D filter n=1e6 (anti-correlated)", 4): (
+        "anti", 10**6, 2, oneproxy.is_nondominated, lambda F: moocore.is_nondominated(F, keep_weakly=True), 5),
+    goal("2-D filter n=1e7 (anti-correlated)", 4): (
+        "anti", 10**7, 2, oneproxy.is_nondominated, lambda F: moocore.is_nondominated(F, keep_weakly=True), 1),
+    goal("3-D filter n=1e6 (anti-correlated)", 2): (
+        "anti", 10**6, 3, oneproxy.is_nondominated, lambda F: moocore.is_nondominated(F, keep_weakly=True), 3),
+    goal("2-D full sort n=1e6", 2): ("uniform", 10**6, 2, oneproxy.nondominated_sort, moocore.pareto_rank, 3),
+    goal("3-D full sort n=1e6", 10): ("uniform", 10**6, 3, oneproxy.nondominated_sort, moocore.pareto_rank, 1),
+}
+
+
+@pytest.mark.parametrize("impl", ["oneproxy", "moocore"])
+@pytest.mark.parametrize("case", list(CASES))
+def test_pareto(benchmark, case, impl):
+    kind, n, m, ours, reference, rounds = CASES[case]
+    F = points(kind, n, m)
+    benchmark.group = case
+    function = ours if impl == "oneproxy" else reference
+    got = benchmark.pedantic(function, args=(F,), rounds=rounds, warmup_rounds=0)
+    expected = reference(F) if impl == "oneproxy" else got
+    np.testing.assert_array_equal(got, expected)
