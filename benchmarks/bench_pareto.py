@@ -32,6 +32,12 @@ CASES = {
         "anti", 10**6, 3, oneproxy.is_nondominated, lambda F: moocore.is_nondominated(F, keep_weakly=True), 3),
     goal("2-D full sort n=1e6", 2): ("uniform", 10**6, 2, oneproxy.nondominated_sort, moocore.pareto_rank, 3),
     goal("3-D full sort n=1e6", 10): ("uniform", 10**6, 3, oneproxy.nondominated_sort, moocore.pareto_rank, 1),
+    goal("2-D hypervolume n=1e6", 1.5): (
+        "anti", 10**6, 2, lambda F: oneproxy.hypervolume(F, [1.1, 1.1]),
+        lambda F: moocore.hypervolume(F, ref=[1.1, 1.1]), 3),
+    goal("3-D hypervolume n=1e6", 1.5): (
+        "anti", 10**6, 3, lambda F: oneproxy.hypervolume(F, [1.1, 1.1, 1.1]),
+        lambda F: moocore.hypervolume(F, ref=[1.1, 1.1, 1.1]), 3),
 }
 
 
@@ -44,4 +50,7 @@ def test_pareto(benchmark, case, impl):
     function = ours if impl == "oneproxy" else reference
     got = benchmark.pedantic(function, args=(F,), rounds=rounds, warmup_rounds=0)
     expected = reference(F) if impl == "oneproxy" else got
-    np.testing.assert_array_equal(got, expected)
+    if isinstance(got, float):
+        assert got == pytest.approx(expected, rel=1e-9)
+    else:
+        np.testing.assert_array_equal(got, expected)

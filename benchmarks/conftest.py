@@ -36,7 +36,7 @@ def pytest_terminal_summary(terminalreporter, config):
         for name, ref in refs.items():
             ratio = ref / ours if ours else float("nan")
             target = GOALS.get(group)
-            mark = "" if target is None else f"{target:>5.0f}x" + (" " if ratio >= target else " MISSED")
+            mark = "" if target is None else f"{target:>5g}x" + (" " if ratio >= target else " MISSED")
             write(f"{group + ' vs ' + name:<44} {ours * 1e3:>9.2f}ms {ref * 1e3:>9.2f}ms "
                   f"{ratio:>6.1f}x {mark}")
 

@@ -11,7 +11,9 @@
 #include <string>
 
 #include "oneproxy/correlation.hpp"
+#include "oneproxy/hypervolume.hpp"
 #include "oneproxy/pareto.hpp"
+#include "oneproxy/quality.hpp"
 #include "oneproxy/rank.hpp"
 
 namespace py = pybind11;
@@ -145,6 +147,45 @@ py::array_t<std::int64_t> nondominated_sort(const py::array_t<double>& F,
     return rank;
 }
 
+using Matrix = py::array_t<double, py::array::c_style | py::array::forcecast>;
+
+// (rows, columns) of a 2-D matrix argument.
+std::pair<std::size_t, std::size_t> matrix_shape(const Matrix& M, const char* name) {
+    require_ndim(M, name, 2);
+    return {static_cast<std::size_t>(M.shape(0)), static_cast<std::size_t>(M.shape(1))};
+}
+
+double hypervolume(const Matrix& F, const Matrix& ref) {
+    const auto [n, m] = matrix_shape(F, "F");
+    require_ndim(ref, "ref", 1);
+    if (static_cast<std::size_t>(ref.size()) != m)
+        throw py::value_error("ref must have one value per objective (" + std::to_string(m) +
+                              "), got " + std::to_string(ref.size()));
+    py::gil_scoped_release release;
+    return oneproxy::hypervolume(F.data(), n, m, ref.data());
+}
+
+double igd(const Matrix& F, const Matrix& R, bool plus, int threads) {
+    const auto [n, m] = matrix_shape(F, "F");
+    const auto [r, mr] = matrix_shape(R, "reference_front");
+    if (mr != m)
+        throw py::value_error("F and reference_front must have the same number of objectives, got " +
+                              std::to_string(m) + " and " + std::to_string(mr));
+    if (n == 0 || r == 0) throw py::value_error("F and reference_front must not be empty");
+    const unsigned t = oneproxy::resolve_threads(threads);
+    py::gil_scoped_release release;
+    return oneproxy::inverted_generational_distance(F.data(), n, R.data(), r, m, plus, t);
+}
+
+py::array_t<double> crowding_distance(const Matrix& F) {
+    const auto [n, m] = matrix_shape(F, "F");
+    py::array_t<double> out(static_cast<py::ssize_t>(n));
+    double* dst = out.mutable_data();
+    py::gil_scoped_release release;
+    oneproxy::crowding_distance(F.data(), n, m, dst);
+    return out;
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_core, m) {
@@ -176,4 +217,11 @@ PYBIND11_MODULE(_core, m) {
           "Mask of the non-dominated rows of F (n, m) without NaN; maximise has m flags.");
     m.def("nondominated_sort", &nondominated_sort, py::arg("F"), py::arg("maximise"),
           "Front index (0 = non-dominated) of each row of F (n, m) without NaN.");
+    m.def("hypervolume", &hypervolume, py::arg("F"), py::arg("ref"),
+          "Hypervolume of the rows of F (n, m), all minimised, bounded by ref (m,).");
+    m.def("igd", &igd, py::arg("F"), py::arg("reference_front"), py::arg("plus") = false,
+          py::arg("threads") = 0,
+          "Mean distance from each reference point to its nearest row of F (IGD, or IGD+).");
+    m.def("crowding_distance", &crowding_distance, py::arg("F"),
+          "NSGA-II crowding distance of each row of F (n, m); inf at each objective's extremes.");
 }

@@ -10,7 +10,17 @@ from oneproxy.correlation import (
     spearman_ci,
     spearman_matrix,
 )
-from oneproxy.pareto import is_nondominated, nondominated_sort, pareto_front
+from oneproxy.pareto import (
+    ParetoArchive,
+    crowding_distance,
+    hypervolume,
+    hypervolume_ratio,
+    igd,
+    igd_plus,
+    is_nondominated,
+    nondominated_sort,
+    pareto_front,
+)
 
 try:
     __version__ = version("oneproxy")
@@ -19,6 +29,12 @@ except PackageNotFoundError:  # running from a source tree without installing
 
 __all__ = [
     "ConstantInputWarning",
+    "ParetoArchive",
+    "crowding_distance",
+    "hypervolume",
+    "hypervolume_ratio",
+    "igd",
+    "igd_plus",
     "kendall",
     "is_nondominated",
     "kendall_matrix",

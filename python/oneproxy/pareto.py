@@ -110,3 +110,216 @@ def nondominated_sort(F: ArrayLike, sense: Sequence[str] | None = None) -> NDArr
     """
     arr, maximise = _objectives(F, sense)
     return _core.nondominated_sort(arr, maximise)
+
+
+# ---------------------------------------------------------------------------- front quality
+
+
+def _minimised(F: ArrayLike, sense: Sequence[str] | None, name: str = "F") -> NDArray[np.float64]:
+    """Checked F with its maximised objectives negated, so that all are minimised."""
+    try:
+        arr, maximise = _objectives(F, sense)
+    except (ValueError, TypeError) as error:
+        raise type(error)(str(error).replace("F ", f"{name} ", 1)) from None
+    return np.where(maximise, -arr, arr) if any(maximise) else arr
+
+
+def _reference_point(ref: ArrayLike, m: int, sense: Sequence[str] | None) -> NDArray[np.float64]:
+    r = np.asarray(ref, dtype=np.float64)
+    if r.shape != (m,):
+        raise ValueError(f"ref must have one value per objective ({m}), got shape {r.shape}")
+    if np.isnan(r).any():
+        raise ValueError("ref contains NaN")
+    return _minimised(r[None, :], sense, "ref")[0]
+
+
+def hypervolume(F: ArrayLike, ref: ArrayLike, sense: Sequence[str] | None = None) -> float:
+    """Hypervolume dominated by the points of `F` and bounded by the reference point `ref`.
+
+    Parameters
+    ----------
+    F : array_like, shape (n, m)
+        Points (any of them may be dominated or outside the box: they add nothing).
+    ref : array_like, shape (m,)
+        Reference point, worse than the points of interest in every objective.
+    sense : sequence of {"min", "max"}, optional
+        Direction of each objective (default: all minimised).
+
+    Returns
+    -------
+    float
+        In the product of the objectives' units; 0 when no point is better than `ref`
+        everywhere. Equal to ``moocore.hypervolume`` (2-D sweep, 3-D staircase sweep,
+        slicing for m >= 4).
+
+    Examples
+    --------
+    >>> hypervolume([[1, 3], [2, 2], [3, 1]], ref=[4, 4])
+    6.0
+    """
+    P = _minimised(F, sense)
+    return _core.hypervolume(P, _reference_point(ref, P.shape[1], sense))
+
+
+def hypervolume_ratio(F: ArrayLike, G: ArrayLike, ref: ArrayLike,
+                      sense: Sequence[str] | None = None) -> float:
+    """``hypervolume(F) / hypervolume(G)`` with the same reference point: how much of the
+    reference front `G`'s hypervolume the front `F` reaches (1 when it is as good).
+
+    Examples
+    --------
+    >>> hypervolume_ratio([[2, 2]], [[1, 3], [2, 2], [3, 1]], ref=[4, 4])
+    0.6666666666666666
+    """
+    return hypervolume(F, ref, sense) / hypervolume(G, ref, sense)
+
+
+def igd(F: ArrayLike, reference_front: ArrayLike, sense: Sequence[str] | None = None) -> float:
+    """Inverted generational distance: the mean, over the points of `reference_front`, of the
+    Euclidean distance to the nearest point of `F` (0 when F covers the reference front).
+
+    Parameters
+    ----------
+    F : array_like, shape (n, m)
+    reference_front : array_like, shape (r, m)
+    sense : sequence of {"min", "max"}, optional
+
+    Examples
+    --------
+    >>> igd([[1, 2], [2, 1]], [[0, 0], [3, 3]])
+    2.23606797749979
+    """
+    return _core.igd(_minimised(F, sense), _minimised(reference_front, sense, "reference_front"))
+
+
+def igd_plus(F: ArrayLike, reference_front: ArrayLike, sense: Sequence[str] | None = None) -> float:
+    """IGD+ (Ishibuchi et al., 2015): as :func:`igd`, but a point of F is only charged for the
+    objectives in which it is worse than the reference point, which makes the measure weakly
+    Pareto-compliant.
+
+    Examples
+    --------
+    >>> igd_plus([[1, 2], [2, 1]], [[0, 0], [3, 3]])
+    1.118033988749895
+    """
+    return _core.igd(_minimised(F, sense), _minimised(reference_front, sense, "reference_front"),
+                     plus=True)
+
+
+def crowding_distance(F: ArrayLike) -> NDArray[np.float64]:
+    """NSGA-II's crowding distance of each point of a front.
+
+    Per objective, the gap between a point's two neighbours in that objective over the
+    objective's range, summed over objectives; the extremes of every objective get ``inf``.
+    Ties are ordered by row; a constant objective adds nothing.
+
+    Parameters
+    ----------
+    F : array_like, shape (n, m)
+
+    Returns
+    -------
+    ndarray of float64, shape (n,)
+
+    Examples
+    --------
+    >>> crowding_distance([[1, 4], [2, 2], [4, 1]]).tolist()
+    [inf, 2.0, inf]
+    """
+    arr, _ = _objectives(F, None)
+    return _core.crowding_distance(arr)
+
+
+# ---------------------------------------------------------------------------- archive
+
+
+class ParetoArchive:
+    """The non-dominated (objectives, id) pairs of everything added so far.
+
+    Built for streaming: ``add`` a batch at a time, ``merge`` archives built elsewhere (e.g. on
+    Dask workers; archives pickle). Identical objective vectors with different ids are all
+    kept; an (objectives, id) pair already present is not added twice.
+
+    Parameters
+    ----------
+    n_objectives : int
+        m, the number of objectives.
+    sense : sequence of {"min", "max"}, optional
+        Direction of each objective (default: all minimised).
+
+    Examples
+    --------
+    >>> archive = ParetoArchive(2)
+    >>> archive.add([[1, 5], [3, 3], [4, 4]], ids=[10, 11, 12])
+    2
+    >>> archive.add([[2, 2]], ids=[13])
+    1
+    >>> archive.ids.tolist(), len(archive)
+    ([10, 13], 2)
+    """
+
+    def __init__(self, n_objectives: int, sense: Sequence[str] | None = None) -> None:
+        if not isinstance(n_objectives, (int, np.integer)) or n_objectives < 1:
+            raise ValueError(f"n_objectives must be a positive integer, got {n_objectives!r}")
+        _objectives(np.zeros((0, int(n_objectives))), sense)  # checks sense
+        self.n_objectives = int(n_objectives)
+        self.sense = None if sense is None else tuple(sense)
+        self._front = np.zeros((0, self.n_objectives))
+        self._ids: np.ndarray = np.zeros(0, dtype=np.int64)
+
+    @property
+    def front(self) -> NDArray[np.float64]:
+        """Objectives of the archived points, shape (len, m) (a copy)."""
+        return self._front.copy()
+
+    @property
+    def ids(self) -> np.ndarray:
+        """Ids of the archived points, shape (len,) (a copy)."""
+        return self._ids.copy()
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def add(self, F: ArrayLike, ids: ArrayLike) -> int:
+        """Add a batch of points; returns how many of them are in the archive afterwards.
+
+        Parameters
+        ----------
+        F : array_like, shape (b, m)
+            Objectives of the batch.
+        ids : array_like, shape (b,)
+            One id per point (integers, or any hashable objects such as Python ints beyond
+            2**64).
+        """
+        batch, _ = _objectives(F, self.sense)
+        if batch.shape[1] != self.n_objectives:
+            raise ValueError(f"F must have {self.n_objectives} objectives, got {batch.shape[1]}")
+        new_ids = np.asarray(ids)
+        if new_ids.shape != (batch.shape[0],):
+            raise ValueError(f"ids must have one entry per row of F ({batch.shape[0]}), got shape {new_ids.shape}")
+        if batch.shape[0] == 0:
+            return 0
+        front = np.vstack([self._front, batch])
+        try:
+            all_ids = np.concatenate([self._ids, new_ids]) if len(self) else new_ids
+        except (TypeError, ValueError):  # e.g. integer ids joined by Python ints beyond 2**64
+            all_ids = np.concatenate([self._ids.astype(object), new_ids.astype(object)])
+        keep = is_nondominated(front, self.sense)
+        seen: set[tuple[bytes, object]] = set()
+        for i in np.flatnonzero(keep):  # one copy of each (objectives, id) pair
+            pair = (front[i].tobytes(), all_ids[i])
+            keep[i] = pair not in seen
+            seen.add(pair)
+        self._front, self._ids = front[keep], all_ids[keep]
+        return int(keep[len(keep) - batch.shape[0]:].sum())
+
+    def merge(self, other: ParetoArchive) -> int:
+        """Add another archive's points (same objectives and senses); returns how many stay."""
+        if not isinstance(other, ParetoArchive):
+            raise TypeError(f"other must be a ParetoArchive, got {type(other).__name__}")
+        if (other.n_objectives, other.sense) != (self.n_objectives, self.sense):
+            raise ValueError("archives must have the same n_objectives and sense to merge")
+        return self.add(other._front, other._ids)
+
+    def __repr__(self) -> str:
+        return f"ParetoArchive({len(self)} points, {self.n_objectives} objectives)"
