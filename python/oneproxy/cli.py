@@ -39,7 +39,34 @@ def _parser() -> argparse.ArgumentParser:
                       help="write a clustered heatmap (PNG, SVG or PDF by suffix)")
     srcc.add_argument("--csv", type=Path, default=None, metavar="FILE.csv",
                       help="write the matrix as CSV (device names as header and first column)")
+    bench = commands.add_parser(
+        "bench",
+        help="time oneproxy against NumPy, scipy and moocore on the same data",
+        description="Time the compiled routines (rank correlation, Pareto filtering and sorting, "
+        "hypervolume) against a plain NumPy baseline and, where installed, scipy and moocore, "
+        "on the same generated data in the same run; check that the answers agree; print the "
+        "times and speed-ups.",
+    )
+    bench.add_argument("--n", type=int, default=1_000_000, help="points per routine (default: 1e6)")
+    bench.add_argument("--quick", action="store_true", help="one repeat, smaller matrices")
+    bench.add_argument("--json", type=Path, default=None, metavar="FILE.json",
+                       help="also write the results as JSON")
     return parser
+
+
+def _bench(args: argparse.Namespace) -> None:
+    import json
+
+    from oneproxy import bench
+
+    rows = bench.run(args.n, quick=args.quick,
+                     progress=lambda name: print(f"timing {name} ...", file=sys.stderr, flush=True))
+    print(bench.format_table(rows))
+    if args.json is not None:
+        args.json.write_text(json.dumps([row.to_dict() for row in rows], indent=2) + "\n")
+        print(f"wrote {args.json}")
+    if not all(row.agree for row in rows):
+        raise ValueError("some implementations disagree (see the 'agree' column)")
 
 
 def _srcc(args: argparse.Namespace) -> None:
@@ -91,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        {"srcc": _srcc}[args.command](args)
+        {"srcc": _srcc, "bench": _bench}[args.command](args)
     except (ValueError, TypeError, OSError) as error:
         print(f"oneproxy: error: {error}", file=sys.stderr)
         return 2
