@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 
 #include "oneproxy/correlation.hpp"
@@ -120,8 +121,14 @@ oneproxy::ObjectiveKeys objective_keys(const py::array_t<double>& F, const std::
     if (n > std::numeric_limits<std::uint32_t>::max())
         throw py::value_error("F has more than 2**32 - 1 rows");
     const std::vector<char> flags(maximise.begin(), maximise.end());
-    py::gil_scoped_release release;
-    return oneproxy::ObjectiveKeys(F.data(), n, m, flags);
+    std::optional<oneproxy::ObjectiveKeys> K;
+    {
+        py::gil_scoped_release release;
+        K.emplace(F.data(), n, m, flags);
+    }
+    if (K->first_nan_row < n)
+        throw py::value_error("F has NaN in row " + std::to_string(K->first_nan_row));
+    return std::move(*K);
 }
 
 py::array_t<bool> is_nondominated(const py::array_t<double>& F, const std::vector<bool>& maximise,
@@ -214,9 +221,9 @@ PYBIND11_MODULE(_core, m) {
           "NaN, handled as in spearman_matrix.");
     m.def("is_nondominated", &is_nondominated, py::arg("F"), py::arg("maximise"),
           py::arg("keep_duplicates") = true,
-          "Mask of the non-dominated rows of F (n, m) without NaN; maximise has m flags.");
+          "Mask of the non-dominated rows of F (n, m); maximise has m flags; NaN raises.");
     m.def("nondominated_sort", &nondominated_sort, py::arg("F"), py::arg("maximise"),
-          "Front index (0 = non-dominated) of each row of F (n, m) without NaN.");
+          "Front index (0 = non-dominated) of each row of F (n, m); NaN raises.");
     m.def("hypervolume", &hypervolume, py::arg("F"), py::arg("ref"),
           "Hypervolume of the rows of F (n, m), all minimised, bounded by ref (m,).");
     m.def("igd", &igd, py::arg("F"), py::arg("reference_front"), py::arg("plus") = false,

@@ -21,8 +21,10 @@ from oneproxy import _core
 _SENSES = ("min", "max")
 
 
-def _objectives(F: ArrayLike, sense: Sequence[str] | None) -> tuple[NDArray[np.float64], list[bool]]:
-    """F as a C-contiguous float64 (n, m) array without NaN, and the maximise flags."""
+def _objectives(F: ArrayLike, sense: Sequence[str] | None,
+                check_nan: bool = True) -> tuple[NDArray[np.float64], list[bool]]:
+    """F as a C-contiguous float64 (n, m) array, and the maximise flags. NaN raises here, or
+    with check_nan=False in the core (which finds it in the pass that builds its keys)."""
     arr = np.asarray(F)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"F must hold real numbers, got dtype {arr.dtype}")
@@ -31,7 +33,7 @@ def _objectives(F: ArrayLike, sense: Sequence[str] | None) -> tuple[NDArray[np.f
     if arr.shape[1] < 1:
         raise ValueError(f"F must have at least one objective (column), got shape {arr.shape}")
     arr = np.ascontiguousarray(arr, dtype=np.float64)
-    nan_rows = np.flatnonzero(np.isnan(arr).any(axis=1))
+    nan_rows = np.flatnonzero(np.isnan(arr).any(axis=1)) if check_nan else np.zeros(0)
     if nan_rows.size:
         raise ValueError(f"F has NaN in row {int(nan_rows[0])}"
                          + (f" (and {nan_rows.size - 1} more rows)" if nan_rows.size > 1 else ""))
@@ -76,7 +78,7 @@ def is_nondominated(
     >>> is_nondominated([[1, 5], [2, 2], [3, 6]], sense=["min", "max"]).tolist()
     [True, False, True]
     """
-    arr, maximise = _objectives(F, sense)
+    arr, maximise = _objectives(F, sense, check_nan=False)
     return _core.is_nondominated(arr, maximise, keep_duplicates=bool(keep_duplicates))
 
 
@@ -108,7 +110,7 @@ def nondominated_sort(F: ArrayLike, sense: Sequence[str] | None = None) -> NDArr
     >>> nondominated_sort([[1, 1], [2, 2], [3, 3], [1, 3], [2, 2]]).tolist()
     [0, 1, 2, 1, 1]
     """
-    arr, maximise = _objectives(F, sense)
+    arr, maximise = _objectives(F, sense, check_nan=False)
     return _core.nondominated_sort(arr, maximise)
 
 
