@@ -59,12 +59,15 @@ struct ObjectiveKeys {
 
 // Point indices in lexicographic order of their rows, ties by index (so the first of
 // identical points in input order comes first). Radix sort on the first objective, then
-// the (usually tiny) groups tied in it by comparison.
-inline std::vector<std::uint32_t> lexicographic_order(const ObjectiveKeys& K) {
-    std::vector<std::uint64_t> first(K.n);
-    for (std::size_t i = 0; i < K.n; ++i) first[i] = K.row(i)[0];
+// the (usually tiny) groups tied in it by comparison. If `first_sorted` is given, it receives
+// the first objective's keys in that order.
+inline std::vector<std::uint32_t> lexicographic_order(const ObjectiveKeys& K,
+                                                      std::vector<std::uint64_t>* first_sorted = nullptr) {
     std::vector<std::uint32_t> order(K.n);
-    for_each_sorted_run(first.data(), K.n, [&](const KeyIndex* a, std::size_t m, std::size_t start) {
+    if (first_sorted != nullptr) first_sorted->resize(K.n);
+    auto leaf = [&](const KeyIndex* a, std::size_t m, std::size_t start) {
+        if (first_sorted != nullptr)
+            for (std::size_t k = 0; k < m; ++k) (*first_sorted)[start + k] = a[k].key;
         for_each_tie_group(a, m, [&](std::size_t i, std::size_t j) {
             for (std::size_t k = i; k < j; ++k) order[start + k] = a[k].index;
             if (j - i > 1 && K.m > 1)
@@ -77,7 +80,8 @@ inline std::vector<std::uint32_t> lexicographic_order(const ObjectiveKeys& K) {
             else if (j - i > 1)
                 std::sort(order.begin() + start + i, order.begin() + start + j);
         });
-    });
+    };
+    for_each_sorted_run(K.key.data(), K.n, leaf, K.m);  // the first column, in place
     return order;
 }
 
@@ -119,9 +123,10 @@ private:
 inline void nondominated_mask(const ObjectiveKeys& K, bool keep_duplicates, char* out) {
     const std::size_t n = K.n, m = K.m;
     if (n == 0) return;
-    const std::vector<std::uint32_t> order = lexicographic_order(K);
+    std::vector<std::uint64_t> f1;
+    const std::vector<std::uint32_t> order = lexicographic_order(K, m == 2 ? &f1 : nullptr);
     if (m == 2) {  // one sweep: free iff f2 is below every earlier point's
-        const std::vector<std::uint64_t> f1 = sorted_column(K, order, 0), f2 = sorted_column(K, order, 1);
+        const std::vector<std::uint64_t> f2 = sorted_column(K, order, 1);
         std::uint64_t best = f2[0];
         bool free = true;
         out[order[0]] = 1;
@@ -181,7 +186,8 @@ inline std::size_t first_greater(const std::vector<std::uint64_t>& v, std::uint6
 inline void nondominated_sort(const ObjectiveKeys& K, std::int64_t* rank) {
     const std::size_t n = K.n, m = K.m;
     if (n == 0) return;
-    const std::vector<std::uint32_t> order = lexicographic_order(K);
+    std::vector<std::uint64_t> f1;
+    const std::vector<std::uint32_t> order = lexicographic_order(K, m <= 2 ? &f1 : nullptr);
     // place(): the first front none of whose points dominates the point. Fronts are
     // nested (a point dominated by front f is dominated by every front before f), so the
     // predicate "front f dominates p" is true then false along f: binary search.
@@ -195,7 +201,7 @@ inline void nondominated_sort(const ObjectiveKeys& K, std::int64_t* rank) {
         return lo;
     };
     if (m == 1 || m == 2) {
-        const std::vector<std::uint64_t> f1 = sorted_column(K, order, 0), fm = sorted_column(K, order, m - 1);
+        const std::vector<std::uint64_t> fm = m == 1 ? f1 : sorted_column(K, order, 1);
         std::vector<std::uint64_t> last;  // f2 (or f1) of each front's last point
         for (std::size_t k = 0; k < n; ++k) {
             if (k > 0 && f1[k] == f1[k - 1] && fm[k] == fm[k - 1]) {  // a copy of the previous point

@@ -117,15 +117,16 @@ void msd_radix(KeyIndex* a, KeyIndex* tmp, std::size_t n, int bits, std::size_t 
 
 }  // namespace detail
 
-// Sorts x[0..n) by value (radix sort of the keys; nothing is compared) and calls
-// leaf(sorted, m, first) on consecutive sorted runs of (key, position), in value order.
-// Runs hold whole groups of equal values; `first` is the run's offset in the sorted order.
+// Sorts x[0], x[stride], ..., x[(n-1) stride] by value (radix sort of the keys; nothing is
+// compared) and calls leaf(sorted, m, first) on consecutive sorted runs of (key, position),
+// in value order. Runs hold whole groups of equal values; `first` is the run's offset in the
+// sorted order.
 template <class T, class Leaf>
-void for_each_sorted_run(const T* x, std::size_t n, Leaf leaf) {
+void for_each_sorted_run(const T* x, std::size_t n, Leaf leaf, std::size_t stride = 1) {
     if (n == 0) return;
     std::uint64_t any = 0, all = ~std::uint64_t{0};
     for (std::size_t i = 0; i < n; ++i) {
-        const std::uint64_t k = sort_key(x[i]);
+        const std::uint64_t k = sort_key(x[i * stride]);
         any |= k;
         all &= k;
     }
@@ -133,7 +134,7 @@ void for_each_sorted_run(const T* x, std::size_t n, Leaf leaf) {
     const int bits = (any ^ all) ? detail::highest_bit(any ^ all) + 1 : 0;
     Scratch<KeyIndex> a(n);
     if (n <= detail::kInCache || bits == 0) {
-        for (std::size_t i = 0; i < n; ++i) a[i] = {sort_key(x[i]), static_cast<std::uint32_t>(i)};
+        for (std::size_t i = 0; i < n; ++i) a[i] = {sort_key(x[i * stride]), static_cast<std::uint32_t>(i)};
         Scratch<KeyIndex> tmp(n);
         detail::msd_radix(a.data(), tmp.data(), n, bits, 0, leaf);
         return;
@@ -145,7 +146,7 @@ void for_each_sorted_run(const T* x, std::size_t n, Leaf leaf) {
     const std::uint64_t mask = (std::uint64_t{1} << d) - 1;
     const std::size_t buckets = std::size_t{1} << d;
     std::vector<std::size_t> start(buckets + 1, 0);
-    for (std::size_t i = 0; i < n; ++i) ++start[((sort_key(x[i]) >> shift) & mask) + 1];
+    for (std::size_t i = 0; i < n; ++i) ++start[((sort_key(x[i * stride]) >> shift) & mask) + 1];
     std::size_t largest = 0;
     for (std::size_t b = 0; b < buckets; ++b) {
         largest = std::max(largest, start[b + 1]);
@@ -153,7 +154,7 @@ void for_each_sorted_run(const T* x, std::size_t n, Leaf leaf) {
     }
     std::vector<std::size_t> next(start.begin(), start.end() - 1);
     for (std::size_t i = 0; i < n; ++i) {
-        const std::uint64_t k = sort_key(x[i]);
+        const std::uint64_t k = sort_key(x[i * stride]);
         a[next[(k >> shift) & mask]++] = {k, static_cast<std::uint32_t>(i)};
     }
     Scratch<KeyIndex> tmp(largest);
