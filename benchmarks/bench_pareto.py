@@ -8,6 +8,7 @@ import pytest
 from conftest import goal
 
 import oneproxy
+from oneproxy.bench import _deb_sort, _numpy_front_2d
 
 moocore = pytest.importorskip("moocore")
 
@@ -39,6 +40,24 @@ CASES = {
         "anti", 10**6, 3, lambda F: oneproxy.hypervolume(F, [1.1, 1.1, 1.1]),
         lambda F: moocore.hypervolume(F, ref=[1.1, 1.1, 1.1]), 3),
 }
+
+
+# Pure-NumPy baselines: a vectorised 2-D filter, and Deb's fast non-dominated sort (its
+# n x n dominance matrix limits it to small n).
+NUMPY_CASES = {
+    "2-D filter n=1e6 (anti-correlated)": ("anti", 10**6, 2, oneproxy.is_nondominated, _numpy_front_2d, 3),
+    "2-D full sort n=2000 (Deb, NumPy)": ("uniform", 2000, 2, oneproxy.nondominated_sort, _deb_sort, 3),
+}
+
+
+@pytest.mark.parametrize("impl", ["oneproxy", "numpy"])
+@pytest.mark.parametrize("case", list(NUMPY_CASES))
+def test_pareto_numpy(benchmark, case, impl):
+    kind, n, m, ours, reference, rounds = NUMPY_CASES[case]
+    F = points(kind, n, m)
+    benchmark.group = case
+    got = benchmark.pedantic(ours if impl == "oneproxy" else reference, args=(F,), rounds=rounds)
+    np.testing.assert_array_equal(got, reference(F) if impl == "oneproxy" else ours(F))
 
 
 @pytest.mark.parametrize("impl", ["oneproxy", "moocore"])
