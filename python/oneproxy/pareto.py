@@ -21,21 +21,21 @@ from oneproxy import _core
 _SENSES = ("min", "max")
 
 
-def _objectives(F: ArrayLike, sense: Sequence[str] | None,
-                check_nan: bool = True) -> tuple[NDArray[np.float64], list[bool]]:
+def _objectives(F: ArrayLike, sense: Sequence[str] | None, check_nan: bool = True,
+                name: str = "F") -> tuple[NDArray[np.float64], list[bool]]:
     """F as a C-contiguous float64 (n, m) array, and the maximise flags. NaN raises here, or
     with check_nan=False in the core (which finds it in the pass that builds its keys)."""
     arr = np.asarray(F)
     if arr.dtype.kind not in "biuf":
-        raise TypeError(f"F must hold real numbers, got dtype {arr.dtype}")
+        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
     if arr.ndim != 2:
-        raise ValueError(f"F must be 2-dimensional (points x objectives), got shape {arr.shape}")
+        raise ValueError(f"{name} must be 2-dimensional (points x objectives), got shape {arr.shape}")
     if arr.shape[1] < 1:
-        raise ValueError(f"F must have at least one objective (column), got shape {arr.shape}")
+        raise ValueError(f"{name} must have at least one objective (column), got shape {arr.shape}")
     arr = np.ascontiguousarray(arr, dtype=np.float64)
     nan_rows = np.flatnonzero(np.isnan(arr).any(axis=1)) if check_nan else np.zeros(0)
     if nan_rows.size:
-        raise ValueError(f"F has NaN in row {int(nan_rows[0])}"
+        raise ValueError(f"{name} has NaN in row {int(nan_rows[0])}"
                          + (f" (and {nan_rows.size - 1} more rows)" if nan_rows.size > 1 else ""))
     m = arr.shape[1]
     if sense is None:
@@ -119,10 +119,7 @@ def nondominated_sort(F: ArrayLike, sense: Sequence[str] | None = None) -> NDArr
 
 def _minimised(F: ArrayLike, sense: Sequence[str] | None, name: str = "F") -> NDArray[np.float64]:
     """Checked F with its maximised objectives negated, so that all are minimised."""
-    try:
-        arr, maximise = _objectives(F, sense)
-    except (ValueError, TypeError) as error:
-        raise type(error)(str(error).replace("F ", f"{name} ", 1)) from None
+    arr, maximise = _objectives(F, sense, name=name)
     return np.where(maximise, -arr, arr) if any(maximise) else arr
 
 
