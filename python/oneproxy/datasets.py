@@ -39,6 +39,8 @@ from types import MappingProxyType
 import numpy as np
 from numpy.typing import NDArray
 
+from oneproxy.spaces import FBNet, NASBench201, OFAMobileNetV3, Space
+
 __all__ = ["Dataset", "available", "load"]
 
 _NAMES = ("nb201", "nb201-oneproxy", "fbnet", "ofa-mbv3")
@@ -82,6 +84,12 @@ class Dataset:
           are unused and hold arbitrary valid values).
     source : str
         One-line provenance.
+    space : oneproxy.spaces.Space
+        The space the architectures belong to (``nb201`` and ``nb201-oneproxy``:
+        NASBench201; ``fbnet``: FBNet; ``ofa-mbv3``: OFAMobileNetV3).
+    choices : ndarray of uint8, shape (n_archs, space.n_positions)
+        The architectures as canonical rows of the space's choices (read-only);
+        ``space.encode(choices)`` gives their indices in the space.
 
     Notes
     -----
@@ -112,6 +120,29 @@ class Dataset:
         for key, column in self.columns.items():
             if column.ndim == 0 or column.shape[0] != n:
                 raise ValueError(f"columns[{key!r}] must have first axis {n}, got shape {column.shape}")
+
+    @property
+    def space(self) -> Space:
+        """The search space of the architectures (see the class docstring)."""
+        return _space_of(self.name)
+
+    @functools.cached_property
+    def choices(self) -> NDArray[np.uint8]:
+        """Canonical choices of the architectures (see the class docstring)."""
+        c = self.columns
+        if "ops" in c:
+            rows = c["ops"]
+        elif "op_idx" in c:
+            rows = c["op_idx"]
+        else:
+            space = self.space
+            assert isinstance(space, OFAMobileNetV3)
+            rows = np.concatenate([
+                np.searchsorted(space.resolutions, c["resolution"])[:, None],
+                c["depths"] - 2,
+                np.searchsorted(space.KERNELS, c["kernel_sizes"]),
+                np.searchsorted(space.EXPANDS, c["expand_ratios"])], axis=1)
+        return _read_only(self.space.canonical(rows))
 
     @property
     def n_archs(self) -> int:
@@ -212,6 +243,12 @@ def _load(name: str) -> Dataset:
         columns=MappingProxyType(columns),
         source=str(z["source"]),
     )
+
+
+@functools.lru_cache(maxsize=None)
+def _space_of(name: str) -> Space:
+    return {"nb201": NASBench201, "nb201-oneproxy": NASBench201, "fbnet": FBNet,
+            "ofa-mbv3": OFAMobileNetV3}[name]()
 
 
 def _decode(z: Mapping[str, np.ndarray], key: str) -> np.ndarray:

@@ -1,0 +1,130 @@
+"""Numba kernels: mixed-radix numbers of up to 128 bits <-> their digits.
+
+A number is a pair of uint64 arrays ``(hi, lo)``, value ``hi * 2**64 + lo``. Digit 0 is the most
+significant. Radices are below 2**32, so a run of consecutive digits whose radices multiply to
+less than 2**32 (a *chunk*) costs one wide division or multiplication, and the digits inside it
+plain 64-bit arithmetic. The plain-Python twins (`decode_reference`, `encode_reference`) use
+Python's own big integers and serve the tests.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+from numpy.typing import NDArray
+
+_M32 = np.uint64(0xFFFFFFFF)
+_S32 = np.uint64(32)
+_ZERO = np.uint64(0)
+
+
+def chunks(radices: NDArray[np.uint64]) -> tuple[NDArray[np.int64], NDArray[np.uint64]]:
+    """Split digit positions into chunks, from the least significant digit.
+
+    Returns ``starts`` (int64, (K + 1,): chunk k covers positions ``starts[k+1] .. starts[k]-1``,
+    ``starts[0] == len(radices)``, ``starts[K] == 0``) and ``products`` (uint64, (K,)), each
+    below 2**32.
+    """
+    starts, products = [len(radices)], []
+    product = 1
+    for p in range(len(radices) - 1, -1, -1):
+        r = int(radices[p])
+        if product * r >= 2**32:
+            starts.append(p + 1)
+            products.append(product)
+            product = 1
+        product *= r
+    starts.append(0)
+    products.append(product)
+    return np.array(starts, dtype=np.int64), np.array(products, dtype=np.uint64)
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _divmod_wide(hi: np.uint64, lo: np.uint64, d: np.uint64) -> tuple[np.uint64, np.uint64, np.uint64]:
+    """(hi, lo) // d and (hi, lo) % d for d < 2**32, by long division over 32-bit limbs."""
+    if hi == _ZERO:
+        return _ZERO, lo // d, lo % d
+    q3 = (hi >> _S32) // d
+    r = (hi >> _S32) % d
+    cur = (r << _S32) | (hi & _M32)
+    q2 = cur // d
+    r = cur % d
+    cur = (r << _S32) | (lo >> _S32)
+    q1 = cur // d
+    r = cur % d
+    cur = (r << _S32) | (lo & _M32)
+    q0 = cur // d
+    r = cur % d
+    return (q3 << _S32) | q2, (q1 << _S32) | q0, r
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _mul_add_wide(hi: np.uint64, lo: np.uint64, m: np.uint64, a: np.uint64) -> tuple[np.uint64, np.uint64]:
+    """(hi, lo) * m + a for m, a < 2**32 (the caller knows the result fits in 128 bits)."""
+    t = (lo & _M32) * m + a
+    low = t & _M32
+    t = (lo >> _S32) * m + (t >> _S32)
+    return hi * m + (t >> _S32), ((t & _M32) << _S32) | low
+
+
+@njit(nogil=True, cache=True, parallel=True)
+def decode(hi: NDArray[np.uint64], lo: NDArray[np.uint64], radices: NDArray[np.uint64],
+           starts: NDArray[np.int64], products: NDArray[np.uint64], out: NDArray[np.uint8]) -> int:
+    """Digits of each number into ``out`` (n, P); returns how many numbers were too large."""
+    n = hi.shape[0]
+    bad = 0
+    for i in prange(n):
+        h = hi[i]
+        v = lo[i]
+        for k in range(products.shape[0]):
+            h, v, r = _divmod_wide(h, v, products[k])
+            for p in range(starts[k] - 1, starts[k + 1] - 1, -1):
+                out[i, p] = r % radices[p]
+                r //= radices[p]
+        bad += (h | v) != _ZERO
+    return bad
+
+
+@njit(nogil=True, cache=True, parallel=True)
+def encode(digits: NDArray[np.uint8], radices: NDArray[np.uint64], starts: NDArray[np.int64],
+           products: NDArray[np.uint64], hi: NDArray[np.uint64], lo: NDArray[np.uint64]) -> int:
+    """Numbers of the digit rows (n, P) into ``hi``, ``lo``; returns how many digits were out of range."""
+    n = digits.shape[0]
+    bad = 0
+    for i in prange(n):
+        h = _ZERO
+        v = _ZERO
+        for k in range(products.shape[0] - 1, -1, -1):
+            c = _ZERO
+            for p in range(starts[k + 1], starts[k]):
+                d = np.uint64(digits[i, p])
+                bad += d >= radices[p]
+                c = c * radices[p] + d
+            h, v = _mul_add_wide(h, v, products[k], c)
+        hi[i] = h
+        lo[i] = v
+    return bad
+
+
+def decode_reference(values: list[int], radices: list[int]) -> list[list[int]]:
+    """Digits of Python ints (the tests' twin of `decode`)."""
+    rows = []
+    for v in values:
+        row = []
+        for r in reversed(radices):
+            v, d = divmod(v, r)
+            row.append(d)
+        if v:
+            raise ValueError("value too large")
+        rows.append(row[::-1])
+    return rows
+
+
+def encode_reference(rows: list[list[int]], radices: list[int]) -> list[int]:
+    """Python ints of digit rows (the tests' twin of `encode`)."""
+    out = []
+    for row in rows:
+        v = 0
+        for d, r in zip(row, radices):
+            v = v * r + d
+        out.append(v)
+    return out
