@@ -6,9 +6,12 @@ import pytest
 import oneproxy.correlation
 import oneproxy.datasets
 import oneproxy.pareto
+import oneproxy.predictors
+import oneproxy.spaces
 
 
-@pytest.mark.parametrize("module", [oneproxy.correlation, oneproxy.datasets, oneproxy.pareto])
+@pytest.mark.parametrize("module", [oneproxy.correlation, oneproxy.datasets, oneproxy.pareto,
+                                    oneproxy.spaces, oneproxy.predictors])
 def test_docstring_examples(module):
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
