@@ -11,8 +11,15 @@ import pytest
 GOALS: dict[str, float] = {}
 
 
-def goal(group: str, ratio: float) -> str:
-    GOALS[group] = ratio
+RATE_GOALS: dict[str, float] = {}
+
+
+def goal(group: str, ratio: float | None = None, *, rate: float | None = None) -> str:
+    """Register a case's goals: a speed ratio to its reference and/or items per second."""
+    if ratio is not None:
+        GOALS[group] = ratio
+    if rate is not None:
+        RATE_GOALS[group] = rate
     return group
 
 
@@ -22,9 +29,12 @@ def pytest_terminal_summary(terminalreporter, config):
     if session is None or not session.benchmarks:
         return
     by_group: dict[str, dict[str, float]] = {}
+    items: dict[str, int] = {}  # architectures (or other items) per call, where a case says
     for bench in session.benchmarks:
-        impl = (bench.params or {}).get("impl", bench.name)
+        impl = bench.extra_info.get("impl", (bench.params or {}).get("impl", bench.name))
         by_group.setdefault(bench.group or bench.name, {})[impl] = bench.stats.median
+        if "items" in bench.extra_info:
+            items[bench.group or bench.name] = bench.extra_info["items"]
     write = terminalreporter.write_line
     write("")
     write(f"speed ratios (reference median / oneproxy median), {platform.machine()}, "
@@ -39,6 +49,10 @@ def pytest_terminal_summary(terminalreporter, config):
             mark = "" if target is None else f"{target:>5g}x" + (" " if ratio >= target else " MISSED")
             write(f"{group + ' vs ' + name:<44} {ours * 1e3:>9.2f}ms {ref * 1e3:>9.2f}ms "
                   f"{ratio:>6.1f}x {mark}")
+        if group in items and ours:
+            rate, target = items[group] / ours, RATE_GOALS.get(group)
+            mark = "" if target is None else f"  goal {target:.0e}/s" + ("" if rate >= target else " MISSED")
+            write(f"{'':<4}{group}: {rate:.3g} per second{mark}")
 
 
 @pytest.fixture(scope="session")
