@@ -42,6 +42,12 @@ def predict(codes: NDArray, sizes: NDArray[np.int64], W: NDArray[np.float64],
     return bad
 
 
+# The same loop without threads, for small batches: waking a thread team costs more than it
+# saves below a few ten thousand rows, and a team left spinning slows the caller's next BLAS call.
+predict_serial = njit(nogil=True, cache=True)(predict.py_func)
+SERIAL_BELOW = 50_000
+
+
 def predict_reference(codes: NDArray, W: NDArray[np.float64], constant: NDArray[np.float64],
                       conditional: bool) -> NDArray[np.float64]:
     """NumPy twin of `predict` (valid codes only)."""

@@ -78,6 +78,9 @@ def load(path: PathLike) -> Any:
     kinds: dict[str, Any] = {"LinearLatency": LinearLatency, "TableLatency": TableLatency,
                              "TableAccuracy": TableAccuracy, "OFANote10Latency": OFANote10Latency,
                              "OFAAccuracy": OFAAccuracy}
+    from oneproxy.adaptation import AdaptedLatency  # defined there, on top of LinearLatency
+
+    kinds["AdaptedLatency"] = AdaptedLatency
     kind = header.pop("kind")
     if kind not in kinds:
         raise ValueError(f"{os.fspath(path)!r} holds an unknown predictor kind {kind!r}")
@@ -102,7 +105,8 @@ def _additive_predict(space: Space, choices: ArrayLike, W: NDArray[np.float64],
     codes = _codes(space, choices)
     out = np.empty(len(codes), dtype=np.float64)
     sizes = np.array(space.group_sizes, dtype=np.int64)
-    if _additive.predict(codes, sizes, W, constant, conditional, out):
+    kernel = _additive.predict_serial if len(codes) < _additive.SERIAL_BELOW else _additive.predict
+    if kernel(codes, sizes, W, constant, conditional, out):
         space.check_choices(choices)  # raises with the first bad entry named
         raise ValueError("choices hold codes out of range")
     return out
@@ -200,7 +204,7 @@ class LinearLatency:
             report = FitReport(len(train), n_out, 1 - float(resid @ resid) / ss if ss > 0 else math.nan,
                                _srcc(pred, y[test]), float(np.abs(resid).mean()))
         w, b = _ridge(X, y, ridge)
-        return cls(space, _table(space, w), b, ridge=ridge, fit_report=report)
+        return cls(space, weights_table(space, w), b, ridge=ridge, fit_report=report)
 
     def predict(self, choices: ArrayLike) -> NDArray[np.float64]:
         """Predicted latency (ms, float64 (n,)) of choices (n, space.n_positions)."""
@@ -233,7 +237,7 @@ def _ridge(X: NDArray[np.float64], y: NDArray[np.float64], ridge: float) -> tupl
     return w, float(ym - xm @ w)
 
 
-def _table(space: Space, w: NDArray[np.float64]) -> NDArray[np.float64]:
+def weights_table(space: Space, w: NDArray[np.float64]) -> NDArray[np.float64]:
     """Feature weights (n_features,) as the (groups, max size) table, zero-padded."""
     table = np.zeros((len(space.group_sizes), max(space.group_sizes)))
     start = 0
@@ -241,6 +245,11 @@ def _table(space: Space, w: NDArray[np.float64]) -> NDArray[np.float64]:
         table[g, :size] = w[start:start + size]
         start += size
     return table
+
+
+def flat_weights(space: Space, table: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The inverse of `weights_table`: one weight per column of ``space.features`` (n_features,)."""
+    return np.concatenate([table[g, :size] for g, size in enumerate(space.group_sizes)])
 
 
 def _srcc(a: NDArray[np.float64], b: NDArray[np.float64]) -> float:

@@ -1,0 +1,387 @@
+"""AdaProxy: adapt a proxy device's latency predictor to a target from a few target measurements.
+
+Lu et al. (SIGMETRICS 2022) fit the target's latency as the proxy's additive per-choice
+weights ``w`` rescaled, plus a small correction:
+
+    target(x) ~ a * proxy(x) + sum_j w_j * b_j * x_j + c,
+
+with ``x`` the one-hot features of an architecture, ``b`` ridge-penalised and ``a``, ``c`` free.
+Here it is solved in closed form: the free columns are projected out, one SVD of the remaining
+design gives the ridge solution for every lambda at once, and lambda is chosen by K-fold
+cross-validation on the *rank* quality (SRCC) of the out-of-fold predictions, which is what
+reusing a Pareto set depends on. So that adaptation cannot make things worse, three candidates
+are cross-validated on the same folds and the best is kept (``method``), where each candidate
+that trusts the proxy less than the one before must win by `PARSIMONY` (0.005 SRCC per step):
+
+- ``"proxy"``: the proxy as it is, up to ``a * proxy(x) + c`` (its ranking unchanged);
+- ``"adaproxy"``: the model above at the chosen lambda;
+- ``"target-only"``: a ridge fit of the one-hot features to the samples, ignoring the proxy.
+
+With several proxies, ``target(x) ~ sum_k alpha_k * proxy_k(x) + sum_j b_j * x_j + c`` with
+``alpha >= 0``: for each lambda the ridge part is eliminated in closed form and ``alpha`` comes
+from a small non-negative least-squares problem (``scipy.optimize.nnls``, an active-set method).
+Candidates: ``"multi-proxy"`` and ``"target-only"``.
+
+The result is again additive (the sum of additive parts), an `AdaptedLatency`: a
+`~oneproxy.predictors.LinearLatency` with the fields above, which scans can use directly.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.optimize import nnls
+
+from oneproxy import _core
+from oneproxy.predictors import LinearLatency, PathLike, _save, flat_weights, weights_table
+from oneproxy.spaces import Space
+
+__all__ = ["adapt", "AdaptedLatency", "DEFAULT_LAMBDAS"]
+
+#: How much better in CV SRCC a candidate that trusts the proxy less must be, per step.
+PARSIMONY = 0.005
+
+#: Ridge penalties tried, relative to the largest squared singular value of the design.
+DEFAULT_LAMBDAS = np.logspace(-4, 2, 7)
+
+
+class AdaptedLatency(LinearLatency):
+    """A latency predictor adapted to a target device (see the module docstring).
+
+    Attributes (besides `LinearLatency`'s)
+    ----------
+    method : {"proxy", "adaproxy", "multi-proxy", "target-only"}
+        The candidate that cross-validated best.
+    lambda_ : float
+        Its ridge penalty relative to the design's largest squared singular value (nan for
+        ``"proxy"``).
+    cv_srcc : float
+        Its cross-validated SRCC on the samples.
+    candidates : dict of str to (cv_srcc, lambda_)
+        Every candidate's figures.
+    mix : ndarray of float64, shape (n_proxies,)
+        The proxies' coefficients (``a``, or ``alpha`` for several proxies; 0 for target-only).
+    """
+
+    kind: ClassVar[str] = "AdaptedLatency"
+
+    def __init__(self, space: Space, weights: ArrayLike, constant: float, *, method: str,
+                 lambda_: float, cv_srcc: float, candidates: dict[str, tuple[float, float]],
+                 mix: ArrayLike) -> None:
+        super().__init__(space, weights, constant)
+        self.method = method
+        self.lambda_ = float(lambda_)
+        self.cv_srcc = float(cv_srcc)
+        self.candidates = dict(candidates)
+        self.mix = np.asarray(mix, dtype=np.float64)
+
+    def save(self, path: PathLike) -> None:
+        """Write to ``.npz`` (weights and a JSON header)."""
+        _save(path, self.kind, self.space,
+              {"constant": self.constant, "method": self.method, "lambda_": self.lambda_,
+               "cv_srcc": self.cv_srcc, "candidates": self.candidates},
+              weights=self.weights, mix=self.mix)
+
+    @classmethod
+    def _from_file(cls, space: Space, header: dict[str, Any], arrays: dict[str, NDArray]) -> AdaptedLatency:
+        return cls(space, arrays["weights"], header["constant"], method=header["method"],
+                   lambda_=header["lambda_"], cv_srcc=header["cv_srcc"],
+                   candidates={k: tuple(v) for k, v in header["candidates"].items()}, mix=arrays["mix"])
+
+    def __repr__(self) -> str:
+        return (f"AdaptedLatency({self.space!r}, method={self.method!r}, "
+                f"cv_srcc={self.cv_srcc:.3f}, lambda_={self.lambda_:.3g})")
+
+
+# ---------------------------------------------------------------------------- the fit
+
+def adapt(proxy: Any = None, choices: ArrayLike | None = None, target_latency_ms: ArrayLike | None = None,
+          *, proxies: Sequence[Any] | None = None, lambdas: ArrayLike | None = None, cv: int = 5,
+          seed: int = 0, methods: Sequence[str] | None = None) -> AdaptedLatency:
+    """Adapt one proxy's (or several proxies') latency predictor to a target device.
+
+    Parameters
+    ----------
+    proxy : LinearLatency (or any additive predictor with ``weights`` and a scalar ``constant``)
+        The proxy device's predictor. Give ``proxies=[...]`` instead for several.
+    choices : array of int, shape (n, space.n_positions)
+        The architectures measured on the target.
+    target_latency_ms : array of float, shape (n,)
+        Their measured latency on the target (ms), without NaN.
+    proxies : sequence of additive predictors, optional
+        Several proxies, all over the same space (multi-proxy adaptation).
+    lambdas : array of float, optional
+        Ridge penalties to cross-validate, relative to the largest squared singular value of
+        the design (default `DEFAULT_LAMBDAS`, 1e-4 ... 1e2).
+    cv : int, default 5
+        Folds; needs at least 2 samples per fold.
+    seed : int
+        Seed of the fold assignment.
+    methods : sequence of str, optional
+        The candidates to consider (default all: ``"proxy", "adaproxy", "target-only"`` for one
+        proxy, ``"multi-proxy", "target-only"`` for several); e.g. ``["target-only"]`` for the
+        target-only baseline on the same samples.
+
+    Returns
+    -------
+    AdaptedLatency
+
+    Examples
+    --------
+    >>> from oneproxy import datasets, predictors
+    >>> ds = datasets.load("nb201-oneproxy")
+    >>> proxy = predictors.linear_latency(ds, "eagle_gtx")
+    >>> rows = np.random.default_rng(0).choice(ds.n_archs, 70, replace=False)
+    >>> model = adapt(proxy, ds.choices[rows], ds.latency_of("true_vpu")[rows])
+    >>> model.method, round(model.cv_srcc, 2)
+    ('adaproxy', 0.93)
+    """
+    basis = _proxies(proxy, proxies)
+    space = basis[0].space
+    codes = space.check_choices(choices)
+    X = space.features(codes)
+    y = _target(target_latency_ms, len(X))
+    lams = _lambdas(lambdas)
+    if not isinstance(cv, (int, np.integer)) or isinstance(cv, bool) or cv < 2:
+        raise ValueError(f"cv must be an integer >= 2 (folds), got {cv!r}")
+    if len(y) < 2 * cv:
+        raise ValueError(f"cv = {cv} folds need at least {2 * cv} samples (2 per fold), got "
+                         f"{len(y)}; measure more architectures or lower cv (at least 2)")
+    folds = np.array_split(np.random.default_rng(seed).permutation(len(y)), cv)
+    grouped = _same_size(folds)
+    W = np.stack([flat_weights(space, p.weights) for p in basis], axis=1)  # (F, k)
+    c_p = np.array([p.constant for p in basis])
+    P = np.column_stack([p.predict(codes) for p in basis])  # (n, k), exactly as the proxies predict
+    ones = np.ones((len(y), 1))
+
+    allowed = ("proxy", "adaproxy", "target-only") if len(basis) == 1 else ("multi-proxy", "target-only")
+    methods = allowed if methods is None else tuple(methods)
+    if not methods or not set(methods) <= set(allowed):
+        raise ValueError(f"methods must be a non-empty subset of {allowed} with "
+                         f"{'one proxy' if len(basis) == 1 else 'several proxies'}, got {methods!r}")
+    ry = _centred_ranks(y)
+    candidates: dict[str, tuple[float, float]] = {}
+    designs: dict[str, _Ridge] = {}
+    if {"proxy", "adaproxy"} & set(methods):
+        shared = _Ridge(X * W[:, 0], np.hstack([ones, P]), y)
+        designs = {m: d for m, d in (("proxy", shared.without_Z()), ("adaproxy", shared)) if m in methods}
+    if "multi-proxy" in methods:
+        candidates["multi-proxy"] = _best(_cv_multi(X, P, y, lams, folds), lams)
+    if "target-only" in methods:
+        designs["target-only"] = _Ridge(X, ones, y)
+    for name, design in designs.items():
+        if name == "proxy":  # a positive rescaling keeps the proxy's ranking: nothing to fit
+            candidates[name] = (float(_srcc_rows(P[:, 0][None], ry)[0]), math.nan)
+        else:
+            candidates[name] = _best(design.cv_srcc(lams, grouped, ry), lams)
+    # Parsimony: each step away from the proxy (proxy, adaproxy, target-only) must win by
+    # PARSIMONY in CV SRCC; a few samples rank noisily, and the proxy knows the whole space.
+    order = [m for m in allowed if m in candidates]
+    if len(order) > 1 and len(y) < X.shape[1]:
+        # Fewer samples than features: a fit that ignores the proxy is not trusted over it,
+        # however well it cross-validates on so few points.
+        order = [m for m in order if m != "target-only"]
+    ranked = sorted(order, key=lambda m: -(candidates[m][0] - PARSIMONY * order.index(m)))
+    for method in ranked:
+        cv_srcc, lam = candidates[method]
+        if method == "multi-proxy":
+            alpha, b, c = _fit_multi(X, P, y, lam * _scale(X))
+            flat, constant, mix = W @ alpha + b, float(alpha @ c_p + c), alpha
+            break
+        b, coef = designs[method].fit(lam)
+        a = coef[1] if method != "target-only" else 0.0
+        if method == "proxy" and a <= 0:  # a falling fit from few samples: rescale instead
+            a = float(y.std() / P[:, 0].std()) if P[:, 0].std() > 0 else 1.0
+            coef = np.array([y.mean() - a * P[:, 0].mean(), a])
+        if method == "adaproxy" and a < 0 and len(ranked) > 1:
+            continue  # the target would rank against the proxy: take the next candidate
+        flat = a * W[:, 0] + (b * W[:, 0] if method == "adaproxy" else b if method == "target-only" else 0.0)
+        constant = float(coef[0] + a * c_p[0])
+        mix = np.zeros(len(basis)) if method == "target-only" else np.array([a])
+        break
+    return AdaptedLatency(space, weights_table(space, flat), constant, method=method, lambda_=lam,
+                          cv_srcc=cv_srcc, candidates=candidates, mix=mix)
+
+
+def _proxies(proxy: Any, proxies: Sequence[Any] | None) -> list[Any]:
+    if (proxy is None) == (proxies is None):
+        raise ValueError("give either proxy (one predictor) or proxies=[...] (several)")
+    basis = [proxy] if proxies is None else list(proxies)
+    if not basis:
+        raise ValueError("proxies must not be empty")
+    for k, p in enumerate(basis):
+        name = "proxy" if proxies is None else f"proxies[{k}]"
+        if not isinstance(getattr(p, "space", None), Space) or not hasattr(p, "weights") \
+                or not isinstance(getattr(p, "constant", None), (int, float)):
+            raise ValueError(f"{name} must be an additive predictor with weights and a scalar "
+                             f"constant (e.g. LinearLatency), got {type(p).__name__}")
+        if p.space != basis[0].space:
+            raise ValueError(f"{name} is over {p.space!r}, not {basis[0].space!r} like proxies[0]")
+    return basis
+
+
+def _target(y: ArrayLike | None, n: int) -> NDArray[np.float64]:
+    arr = np.asarray(y, dtype=np.float64)
+    if arr.shape != (n,):
+        raise ValueError(f"target_latency_ms must have shape ({n},) to match choices, got {arr.shape}")
+    if not np.isfinite(arr).all():
+        raise ValueError(f"target_latency_ms holds {int((~np.isfinite(arr)).sum())} NaN or infinite "
+                         f"values; leave those architectures out")
+    return arr
+
+
+def _lambdas(lambdas: ArrayLike | None) -> NDArray[np.float64]:
+    lams = DEFAULT_LAMBDAS if lambdas is None else np.asarray(lambdas, dtype=np.float64).ravel()
+    if lams.size == 0 or not (np.isfinite(lams) & (lams > 0)).all():
+        raise ValueError("lambdas must be positive finite numbers")
+    return lams
+
+
+class _Ridge:
+    """Penalised least squares y ~ B coef + Z b with penalty lambda * s1^2 * |b|^2 (coef free),
+    s1 the largest singular value of Z with B's columns projected out; Z None: no b.
+
+    One eigendecomposition of the projected Gram matrix serves every lambda, for the fit and
+    for cross-validation."""
+
+    def __init__(self, Z: NDArray | None, B: NDArray, y: NDArray) -> None:
+        self.Z, self.B, self.y = Z, B, y
+        self.Q, self.R = np.linalg.qr(B)
+        self.H0 = self.Q @ self.Q.T  # hat matrix of the free columns
+        if Z is not None:
+            Zt = Z - self.Q @ (self.Q.T @ Z)
+            s2, V = np.linalg.eigh(Zt.T @ Zt)
+            keep = s2 > s2[-1] * 1e-10 if s2[-1] > 0 else np.zeros(len(s2), dtype=bool)
+            self.s2, self.V = s2[keep], V[:, keep]
+            self.U = Zt @ self.V / np.sqrt(self.s2)  # left singular vectors
+            self.scale = float(s2[-1]) if s2[-1] > 0 else 1.0
+            self.Zty = Zt.T @ y
+
+    def without_Z(self) -> _Ridge:
+        """The same free columns with no penalised part (shares the projection)."""
+        other = object.__new__(_Ridge)
+        other.Z, other.B, other.y, other.Q, other.R, other.H0 = None, self.B, self.y, self.Q, self.R, self.H0
+        return other
+
+    def fit(self, lam: float) -> tuple[NDArray, NDArray]:
+        """b (F,) and coef (k,) at relative penalty lam (ignored without Z)."""
+        r = self.y
+        b = np.zeros(0)
+        if self.Z is not None:
+            b = self.V @ ((self.V.T @ self.Zty) / (self.s2 + lam * self.scale))
+            r = r - self.Z @ b
+        return b, np.linalg.solve(self.R, self.Q.T @ r)
+
+    def cv_srcc(self, lams: NDArray, folds: list[NDArray], ry: NDArray) -> NDArray:
+        """SRCC of the K-fold out-of-fold predictions for each lambda (L,); ry: y's centred ranks.
+
+        A penalised least-squares fit with a fixed penalty is a linear smoother, y_hat = H y,
+        and its out-of-fold residuals follow from the fit on all samples: for fold f,
+        e_f = (I - H_ff)^-1 (y_f - y_hat_f)."""
+        y = self.y
+        fit = (self.H0 @ y)[None]  # (L, n): H y without forming H for every lambda
+        d = np.zeros((1, 0))
+        if self.Z is not None:
+            d = self.s2 / (self.s2 + lams[:, None] * self.scale)  # (L, r): H = H0 + U diag(d) U'
+            fit = fit + (d * (self.U.T @ y)) @ self.U.T
+        resid = y - fit
+        pred = np.empty_like(resid)
+        for f in folds:  # (n_folds, m) arrays of folds of one size, each solved in one batched call
+            A = np.eye(f.shape[1]) - self.H0[f[:, :, None], f[:, None, :]]  # (folds, m, m)
+            if self.Z is not None:
+                Uf = self.U[f]  # (folds, m, r)
+                A = A - (Uf[None] * d[:, None, None, :]) @ Uf.transpose(0, 2, 1)  # (L, folds, m, m)
+            else:
+                A = A[None]
+            try:
+                e = np.linalg.solve(A, resid[:, f, None])[..., 0]
+            except np.linalg.LinAlgError:  # a fold the others cannot predict at all
+                e = (np.linalg.pinv(A) @ resid[:, f, None])[..., 0]
+            pred[:, f] = y[f] - e
+        return _srcc_rows(pred, ry)
+
+
+def _same_size(folds: list[NDArray]) -> list[NDArray]:
+    """Folds grouped by length, each group as an array (n_folds, m)."""
+    sizes = sorted({len(f) for f in folds})
+    return [np.stack([f for f in folds if len(f) == m]) for m in sizes]
+
+
+def _scale(X: NDArray) -> float:
+    """s1^2 of the centred one-hot design: the unit of multi-proxy lambdas."""
+    s = np.linalg.svd(X - X.mean(axis=0), compute_uv=False)
+    return float(s[0] ** 2) if len(s) and s[0] > 0 else 1.0
+
+
+def _fit_multi(X: NDArray, P: NDArray, y: NDArray, lam_abs: float,
+               svd: tuple[NDArray, NDArray, NDArray] | None = None) -> tuple[NDArray, NDArray, float]:
+    """alpha >= 0 (k,), b (F,), c minimising |y - P alpha - X b - c|^2 + lam_abs * |b|^2."""
+    xm, pm, ym = X.mean(axis=0), P.mean(axis=0), y.mean()
+    Xc, Pc, yc = X - xm, P - pm, y - ym
+    U, s, Vt = np.linalg.svd(Xc, full_matrices=False) if svd is None else svd
+    # |S^(1/2) (yc - Pc alpha)|^2 is the objective with b eliminated; S^(1/2) = I - U diag(1 - g) U'
+    shrink = 1 - np.sqrt(lam_abs / (s * s + lam_abs))
+    A = np.column_stack([Pc, yc])
+    A = A - U @ (shrink[:, None] * (U.T @ A))
+    alpha = nnls(A[:, :-1], A[:, -1])[0]
+    r = yc - Pc @ alpha
+    b = Vt.T @ ((s / (s * s + lam_abs)) * (U.T @ r))
+    return alpha, b, float(ym - pm @ alpha - xm @ b)
+
+
+def _cv_multi(X: NDArray, P: NDArray, y: NDArray, lams: NDArray, folds: list[NDArray]) -> NDArray:
+    """CV SRCC per lambda (relative to the whole design's `_scale`, the same absolute penalty in
+    every fold, as for the single-proxy candidates)."""
+    scale = _scale(X)
+    out = np.empty((len(lams), len(y)))
+    mask = np.ones(len(y), dtype=bool)
+    for f in folds:
+        mask[f] = False
+        Xm, Pm, ym = X[mask], P[mask], y[mask]
+        svd = np.linalg.svd(Xm - Xm.mean(axis=0), full_matrices=False)
+        for k, lam in enumerate(lams):
+            alpha, b, c = _fit_multi(Xm, Pm, ym, lam * scale, svd)
+            out[k, f] = P[f] @ alpha + X[f] @ b + c
+        mask[f] = True
+    return _srcc_rows(out, _centred_ranks(y))
+
+
+def _centred_ranks(y: NDArray) -> NDArray:
+    r = _core.rank(y)
+    return r - r.mean()
+
+
+def _average_ranks(pred: NDArray) -> NDArray:
+    """Average ranks (1-based, ties sharing their mean position) of each row of pred (L, n):
+    additive predictors tie often (a simulator's table with 20 distinct values, say)."""
+    L, n = pred.shape
+    order = np.argsort(pred, axis=1, kind="stable")
+    ordered = np.take_along_axis(pred, order, axis=1)
+    pos = np.broadcast_to(np.arange(n), (L, n))
+    new = np.ones((L, n), dtype=bool)
+    new[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    first = np.maximum.accumulate(np.where(new, pos, 0), axis=1)
+    end = np.ones((L, n), dtype=bool)  # last of its tie group
+    end[:, :-1] = new[:, 1:]
+    last = np.minimum.accumulate(np.where(end, pos, n - 1)[:, ::-1], axis=1)[:, ::-1]
+    ranks = np.empty((L, n))
+    np.put_along_axis(ranks, order, (first + last) / 2 + 1, axis=1)
+    return ranks
+
+
+def _srcc_rows(pred: NDArray, ry: NDArray) -> NDArray:
+    """SRCC of each row of pred (L, n) with the centred ranks ry; -inf where a row is constant."""
+    rp = _average_ranks(pred)
+    rp -= rp.mean(axis=1, keepdims=True)
+    den = np.sqrt((rp * rp).sum(axis=1) * (ry @ ry))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = (rp @ ry) / den
+    return np.where(den > 0, r, -np.inf)
+
+
+def _best(scores: NDArray, lams: Any) -> tuple[float, float]:
+    k = int(np.argmax(scores))
+    return float(scores[k]), float(lams[k])
