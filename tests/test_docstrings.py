@@ -3,15 +3,18 @@ import doctest
 
 import pytest
 
+import oneproxy.adaptation
 import oneproxy.correlation
 import oneproxy.datasets
 import oneproxy.pareto
 import oneproxy.predictors
 import oneproxy.spaces
+import oneproxy.workflow
 
 
 @pytest.mark.parametrize("module", [oneproxy.correlation, oneproxy.datasets, oneproxy.pareto,
-                                    oneproxy.spaces, oneproxy.predictors])
+                                    oneproxy.spaces, oneproxy.predictors, oneproxy.adaptation,
+                                    oneproxy.workflow])
 def test_docstring_examples(module):
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0

@@ -10,6 +10,7 @@ from oneproxy.correlation import (
     spearman_ci,
     spearman_matrix,
 )
+from oneproxy.adaptation import AdaptedLatency, adapt
 from oneproxy.pareto import (
     ParetoArchive,
     crowding_distance,
@@ -21,6 +22,16 @@ from oneproxy.pareto import (
     nondominated_sort,
     pareto_front,
 )
+from oneproxy.workflow import (
+    Monotonicity,
+    Reuse,
+    Study,
+    monotonicity,
+    pareto_set,
+    reuse,
+    samples_curve,
+    study,
+)
 
 try:
     __version__ = version("oneproxy")
@@ -28,7 +39,17 @@ except PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0+unknown"
 
 __all__ = [
+    "AdaptedLatency",
     "ConstantInputWarning",
+    "Monotonicity",
+    "Reuse",
+    "Study",
+    "adapt",
+    "monotonicity",
+    "pareto_set",
+    "reuse",
+    "samples_curve",
+    "study",
     "ParetoArchive",
     "crowding_distance",
     "hypervolume",
