@@ -19,7 +19,8 @@ def test_version_and_help(capsys):
     assert exit_.value.code == 0
     assert oneproxy.__version__ in capsys.readouterr().out
     assert main([]) == 0
-    assert "srcc" in capsys.readouterr().out
+    help_text = capsys.readouterr().out
+    assert all(c in help_text for c in ("srcc", "demo", "reuse", "adapt", "bench"))
 
 
 def test_srcc_writes_matrix_and_heatmap(tmp_path, capsys):
@@ -85,3 +86,49 @@ def test_console_script_runs():
     done = subprocess.run([sys.executable, "-m", "oneproxy", "--version"],
                           capture_output=True, text=True, check=True)
     assert done.stdout.startswith("oneproxy ")
+
+
+def test_demo_writes_a_report_whose_figures_exist(tmp_path, capsys):
+    """`oneproxy demo --quick` writes report.md; every figure it links exists and is a PNG, and
+    its headline adaptation figures are the ones `study` computes."""
+    import re
+
+    out = tmp_path / "demo"
+    assert main(["demo", "--quick", "--no-progress", "--out", str(out)]) == 0
+    report = (out / "report.md").read_text()
+    links = re.findall(r"\]\(([^)]+\.png)\)", report)
+    assert len(links) >= 7
+    for link in links:
+        assert (out / link).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", link
+    summary = oneproxy.study("nb201-oneproxy", samples=70, seeds=[0], threshold=0.9).summary()
+    row = next(line for line in report.splitlines() if line.startswith("| oneproxy `adapt`, one proxy"))
+    assert f"| {summary['pairs']} | {summary['before']:.3f} | {summary['adaproxy']:.3f} |" in row
+
+
+def test_reuse_and_adapt_commands(tmp_path, capsys):
+    png, npz = tmp_path / "r.png", tmp_path / "a.npz"
+    assert main(["reuse", "--proxy", "gold_6240", "--target", "pixel3", "--out", str(png)]) == 0
+    text = capsys.readouterr().out
+    ds = datasets.load("nb201")
+    expected = oneproxy.reuse(ds.accuracy, ds.latency_of("gold_6240"), ds.latency_of("pixel3"))
+    assert f"hypervolume ratio on the target: {expected.hv_ratio:.4f}" in text
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    assert main(["adapt", "--dataset", "nb201-oneproxy", "--proxy", "eagle_gtx", "--target",
+                 "true_vpu", "--samples", "40", "--out", str(npz)]) == 0
+    text = capsys.readouterr().out
+    model = oneproxy.predictors.load(npz)
+    assert f"kept: {model.method}" in text
+    assert main(["reuse", "--dataset", "nb201-oneproxy", "--proxy", "eagle_gtx", "--target",
+                 "true_vpu", "--predictor", str(npz)]) == 0
+    assert f"predictor {npz}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["adapt", "--proxy", "nope", "--target", "pixel3"], "device must be one of"),
+    (["adapt", "--proxy", "pixel3", "--target", "gold_6240", "--samples", "0"], "--samples"),
+    (["reuse", "--dataset", "fbnet", "--proxy", "pixel3", "--target", "raspi4"], "no accuracies"),
+])
+def test_workflow_command_errors(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1

@@ -17,7 +17,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="oneproxy",
         description="Hardware-aware NAS with one proxy device: latency monotonicity between "
-        "devices, measured on bundled real latency data.",
+        "devices, proxy reuse and adaptation, measured on bundled real latency data. "
+        "Start with 'oneproxy demo'.",
     )
     parser.add_argument("--version", action="version", version=f"oneproxy {oneproxy.__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -51,7 +52,111 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--quick", action="store_true", help="one repeat, smaller matrices")
     bench.add_argument("--json", type=Path, default=None, metavar="FILE.json",
                        help="also write the results as JSON")
+    demo = commands.add_parser(
+        "demo",
+        help="the OneProxy method on the bundled data: a report with figures",
+        description="Measure latency monotonicity, proxy reuse and AdaProxy adaptation on the "
+        "bundled NAS-Bench-201 data and write report.md with its PNG figures into a folder "
+        "(about 30-60 s on 2 cores). Every number is computed in the run.",
+    )
+    demo.add_argument("--out", type=Path, default=Path("oneproxy-demo"), metavar="DIR",
+                      help="output folder (default: ./oneproxy-demo)")
+    demo.add_argument("--quick", action="store_true", help="one seed and three sample sizes (seconds)")
+    demo.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+
+    reuse = commands.add_parser(
+        "reuse",
+        help="what reusing a proxy's Pareto set on a target costs",
+        description="Find the Pareto set (accuracy vs latency) with the proxy's measured latency, "
+        "evaluate it on the target, and compare it with the target's own front: hypervolume "
+        "ratio, IGD+, accuracy regret under latency budgets, overlap. Optionally plot both.",
+    )
+    _pair_arguments(reuse)
+    reuse.add_argument("--predictor", type=Path, default=None, metavar="FILE.npz",
+                       help="use this predictor's latency (e.g. from 'oneproxy adapt') as the proxy's")
+    reuse.add_argument("--out", type=Path, default=None, metavar="FILE.png", help="plot the two sets")
+
+    adapt = commands.add_parser(
+        "adapt",
+        help="adapt a proxy's latency predictor to a target from a few target samples (AdaProxy)",
+        description="Fit the proxy's LinearLatency on all its rows, draw --samples of the target's "
+        "measured rows, adapt (AdaProxy with a guard, lambda by 5-fold CV on SRCC), report SRCC "
+        "before and after on the target's other rows, and save the adapted predictor (.npz).",
+    )
+    _pair_arguments(adapt)
+    adapt.add_argument("--samples", type=int, default=70, help="target measurements to use (default: 70)")
+    adapt.add_argument("--seed", type=int, default=0, help="seed of the draw (default: 0)")
+    adapt.add_argument("--out", type=Path, default=None, metavar="FILE.npz", help="save the predictor")
     return parser
+
+
+def _pair_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--dataset", default="nb201", choices=datasets.available(),
+                         help="bundled dataset (default: nb201)")
+    command.add_argument("--proxy", required=True, help="proxy device (a latency column)")
+    command.add_argument("--target", required=True, help="target device (a latency column)")
+
+
+def _demo(args: argparse.Namespace) -> None:
+    from oneproxy import demo
+
+    report = demo.run(args.out, quick=args.quick, progress=not args.no_progress)
+    print(f"wrote {report} and its figures in {report.parent}")
+
+
+def _reuse(args: argparse.Namespace) -> None:
+    from oneproxy import predictors, workflow
+
+    ds = datasets.load(args.dataset)
+    if ds.accuracy is None:
+        raise ValueError(f"dataset {ds.name!r} has no accuracies; reuse needs them")
+    proxy, target = ds.latency_of(args.proxy), ds.latency_of(args.target)
+    if args.predictor is not None:
+        proxy = predictors.load(args.predictor).predict(ds.choices)
+    rows = np.flatnonzero(~np.isnan(proxy) & ~np.isnan(target))
+    r = workflow.reuse(ds.accuracy[rows], proxy[rows], target[rows])
+    srcc = oneproxy.spearman(proxy[rows], target[rows])
+    source = f"predictor {args.predictor}" if args.predictor else f"proxy {args.proxy}"
+    print(f"{ds.name}: {source} -> target {args.target} over {len(rows)} architectures "
+          f"(SRCC {srcc:.3f})")
+    print(f"Pareto set sizes: proxy {len(r.proxy_set)}, target {len(r.target_set)}; "
+          f"Jaccard overlap {r.jaccard:.3f}")
+    print(f"hypervolume ratio on the target: {r.hv_ratio:.4f}   IGD+ (scaled): {r.igd_plus:.4f}")
+    print(f"accuracy regret over {len(r.budgets)} latency budgets: mean {r.mean_regret:.3f}, "
+          f"max {np.nanmax(r.regret) if np.isfinite(r.regret).any() else float('nan'):.3f} "
+          f"({ds.accuracy_name}); budgets the proxy's set cannot meet: {r.infeasible:.1%}")
+    if args.out is not None:
+        from oneproxy.plots import reuse_fronts
+
+        reuse_fronts([(f"{source} -> {args.target}", ds.accuracy[rows], target[rows],
+                       r.target_set, r.proxy_set)], args.out, accuracy_label=str(ds.accuracy_name))
+        print(f"wrote {args.out}")
+
+
+def _adapt(args: argparse.Namespace) -> None:
+    from oneproxy import adaptation, predictors
+
+    ds = datasets.load(args.dataset)
+    x, y = ds.latency_of(args.proxy), ds.latency_of(args.target)
+    measured = np.flatnonzero(~np.isnan(y))
+    if not 0 < args.samples < len(measured):
+        raise ValueError(f"--samples must be between 1 and {len(measured) - 1}, got {args.samples}")
+    drawn = np.random.default_rng(args.seed).choice(measured, args.samples, replace=False)
+    test = np.setdiff1d(measured, drawn)
+    test = test[~np.isnan(x[test])]
+    proxy = predictors.linear_latency(ds, args.proxy)
+    model = adaptation.adapt(proxy, ds.choices[drawn], y[drawn], seed=args.seed)
+    before = oneproxy.spearman(x[test], y[test])
+    after = oneproxy.spearman(model.predict(ds.choices[test]), y[test])
+    print(f"{ds.name}: proxy {args.proxy} -> target {args.target}, {args.samples} target samples")
+    for method, (cv, lam) in model.candidates.items():
+        print(f"  candidate {method:<12} CV SRCC {cv:.3f}   lambda {lam:.3g}")
+    print(f"kept: {model.method}")
+    print(f"SRCC on the other {len(test)} measured architectures: before {before:.3f} "
+          f"(proxy measured vs target), after {after:.3f} (adapted predictor vs target)")
+    if args.out is not None:
+        model.save(args.out)
+        print(f"wrote {args.out}")
 
 
 def _bench(args: argparse.Namespace) -> None:
@@ -118,7 +223,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        {"srcc": _srcc, "bench": _bench}[args.command](args)
+        {"srcc": _srcc, "bench": _bench, "demo": _demo, "reuse": _reuse,
+         "adapt": _adapt}[args.command](args)
     except (ValueError, TypeError, OSError) as error:
         print(f"oneproxy: error: {error}", file=sys.stderr)
         return 2
