@@ -16,6 +16,11 @@
 #include "oneproxy/pareto.hpp"
 #include "oneproxy/quality.hpp"
 #include "oneproxy/rank.hpp"
+#include "oneproxy/scan.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <thread>
 
 namespace py = pybind11;
 
@@ -195,6 +200,80 @@ py::array_t<double> crowding_distance(const Matrix& F) {
 
 }  // namespace
 
+// Exhaustive additive scan of [start, stop) (128-bit indices as (hi, lo) pairs). The scan runs
+// on its own threads with the GIL released; this thread wakes every 50 ms to check for
+// signals (Ctrl-C stops the scan within a chunk, well under a second) and calls
+// progress(evaluated) about twice a second.
+py::tuple scan_additive(py::array_t<double, py::array::c_style | py::array::forcecast> tables,
+                        py::array_t<std::uint32_t, py::array::c_style | py::array::forcecast> radix,
+                        py::array_t<double, py::array::c_style | py::array::forcecast> constant,
+                        std::uint64_t start_hi, std::uint64_t start_lo, std::uint64_t stop_hi,
+                        std::uint64_t stop_lo, int threads, py::object progress) {
+    require_ndim(tables, "tables", 3);
+    require_ndim(radix, "radix", 1);
+    require_ndim(constant, "constant", 1);
+    oneproxy::AdditiveProblem pr;
+    pr.positions = static_cast<std::size_t>(tables.shape(0));
+    pr.max_choices = static_cast<std::size_t>(tables.shape(1));
+    pr.objectives = static_cast<std::size_t>(tables.shape(2));
+    if (static_cast<std::size_t>(radix.size()) != pr.positions || static_cast<std::size_t>(constant.size()) != pr.objectives)
+        throw py::value_error("tables (P, C, m), radix (P,) and constant (m,) disagree");
+    pr.radix.assign(radix.data(), radix.data() + radix.size());
+    for (auto r : pr.radix)
+        if (r < 1 || r > pr.max_choices) throw py::value_error("radix must be in [1, tables.shape[1]]");
+    pr.table.assign(tables.data(), tables.data() + tables.size());
+    pr.constant.assign(constant.data(), constant.data() + constant.size());
+    const oneproxy::u128 start = (oneproxy::u128{start_hi} << 64) | start_lo;
+    const oneproxy::u128 stop = (oneproxy::u128{stop_hi} << 64) | stop_lo;
+    if (stop < start) throw py::value_error("stop must not be below start");
+
+    std::atomic<bool> stop_flag{false}, finished{false};
+    std::atomic<std::uint64_t> done{0};
+    oneproxy::ScanResult result;
+    std::exception_ptr error;
+    const unsigned t = oneproxy::resolve_threads(threads);
+    {
+        py::gil_scoped_release release;
+        std::thread worker([&] {
+            try {
+                result = oneproxy::scan_additive(pr, start, stop, t, stop_flag, done);
+            } catch (...) {
+                error = std::current_exception();
+            }
+            finished = true;
+        });
+        auto last = std::chrono::steady_clock::now();
+        while (!finished) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            py::gil_scoped_acquire acquire;
+            if (PyErr_CheckSignals() != 0) {
+                stop_flag = true;
+                {
+                    py::gil_scoped_release again;
+                    worker.join();
+                }
+                throw py::error_already_set();
+            }
+            const auto now = std::chrono::steady_clock::now();
+            if (!progress.is_none() && now - last > std::chrono::milliseconds(500)) {
+                last = now;
+                progress(done.load());
+            }
+        }
+        worker.join();
+    }
+    if (error) std::rethrow_exception(error);
+    const auto F = static_cast<py::ssize_t>(result.ids.size());
+    py::array_t<double> points({F, static_cast<py::ssize_t>(pr.objectives)});
+    std::copy(result.points.begin(), result.points.end(), points.mutable_data());
+    py::array_t<std::uint64_t> hi(F), lo(F);
+    for (py::ssize_t i = 0; i < F; ++i) {
+        hi.mutable_data()[i] = static_cast<std::uint64_t>(result.ids[i] >> 64);
+        lo.mutable_data()[i] = static_cast<std::uint64_t>(result.ids[i]);
+    }
+    return py::make_tuple(points, hi, lo, result.evaluated);
+}
+
 PYBIND11_MODULE(_core, m) {
     m.doc() = "Compiled core of oneproxy (use the functions in `oneproxy`, which check arguments).";
     m.def("rank", &rank, py::arg("x"),
@@ -231,4 +310,10 @@ PYBIND11_MODULE(_core, m) {
           "Mean distance from each reference point to its nearest row of F (IGD, or IGD+).");
     m.def("crowding_distance", &crowding_distance, py::arg("F"),
           "NSGA-II crowding distance of each row of F (n, m); inf at each objective's extremes.");
+    m.def("scan_additive", &scan_additive, py::arg("tables"), py::arg("radix"), py::arg("constant"),
+          py::arg("start_hi"), py::arg("start_lo"), py::arg("stop_hi"), py::arg("stop_lo"),
+          py::arg("threads") = 0, py::arg("progress") = py::none(),
+          "Pareto archive (points (F, m), index hi (F,), index lo (F,), evaluated) of the indices "
+          "in [start, stop) of a mixed-radix space under additive, minimised objectives "
+          "tables (P, C, m) + constant (m,); the union of the threads' archives (filter it).");
 }

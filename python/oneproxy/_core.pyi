@@ -1,5 +1,5 @@
 """Compiled core of oneproxy (pybind11). Use the checked wrappers in :mod:`oneproxy`."""
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -36,3 +36,14 @@ def igd(
     F: NDArray[np.float64], reference_front: NDArray[np.float64], plus: bool = False, threads: int = 0
 ) -> float: ...
 def crowding_distance(F: NDArray[np.float64]) -> NDArray[np.float64]: ...
+def scan_additive(
+    tables: NDArray[np.float64],
+    radix: NDArray[np.uint32],
+    constant: NDArray[np.float64],
+    start_hi: int,
+    start_lo: int,
+    stop_hi: int,
+    stop_lo: int,
+    threads: int = 0,
+    progress: Callable[[int], object] | None = None,
+) -> tuple[NDArray[np.float64], NDArray[np.uint64], NDArray[np.uint64], int]: ...

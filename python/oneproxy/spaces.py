@@ -119,6 +119,29 @@ class Space:
         """Which entries of canonical `choices` (n, P) matter (False: unused, held at 0)."""
         return np.ones(choices.shape, dtype=bool)
 
+    #: Whether indices are the mixed-radix numbers of the digits (so consecutive indices are an
+    #: odometer over the digits); False for NAS-Bench-201's shuffled official indices.
+    odometer_index: ClassVar[bool] = True
+
+    @property
+    def radices(self) -> NDArray[np.uint64]:
+        """Radix of each digit an index is written in (position 0 most significant)."""
+        return self._radices
+
+    def digit_tables(self, weights: NDArray[np.float64]) -> NDArray[np.float64]:
+        """An additive model over the one-hot groups (``weights`` (groups, max size), as
+        `~oneproxy.predictors.LinearLatency.weights`) as one table per index digit
+        (digits, max radix): the model's value is its constant plus one entry per digit."""
+        return np.ascontiguousarray(weights[:, :int(self._radices.max())], dtype=np.float64)
+
+    def digits(self, choices: ArrayLike) -> NDArray:
+        """The index digits of rows of choices (n, len(radices))."""
+        return self._to_digits(self.check_choices(choices))
+
+    def from_digit_rows(self, digits: NDArray) -> NDArray[np.uint8]:
+        """Rows of choices from rows of index digits (the inverse of `digits`)."""
+        return self._from_digits(np.asarray(digits))
+
     def groups(self, choices: ArrayLike) -> NDArray[np.int16]:
         """Codes of the one-hot groups (n, len(group_sizes)); -1 where a group is inactive."""
         return self.check_choices(choices).astype(np.int16)
@@ -314,6 +337,7 @@ class NASBench201(Space):
     """
 
     name = "nb201"
+    odometer_index = False  # official indices are a shuffle of the lexicographic numbers
     OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
     EDGES = ((1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2))
 
@@ -478,6 +502,18 @@ class OFAMobileNetV3(Space):
     def feature_names(self) -> tuple[str, ...]:
         return (*(f"r={r}" for r in self.resolutions),
                 *(f"block_{b}=k{k}_e{e}" for b in range(20) for k in self.KERNELS for e in self.EXPANDS))
+
+    def digit_tables(self, weights: NDArray[np.float64]) -> NDArray[np.float64]:
+        # digit 0 (resolution) takes group 0's row; a stage digit sums its used blocks' entries
+        out = np.zeros((6, self._STAGE))
+        out[0, :len(self.resolutions)] = weights[0, :len(self.resolutions)]
+        rows = self._stage_rows.astype(np.int64)
+        used = np.arange(4) < rows[:, :1] + 2  # (7371, 4)
+        ke = 3 * rows[:, 1:5] + rows[:, 5:9]
+        for s in range(5):
+            w = weights[1 + 4 * s:5 + 4 * s]  # (4 blocks, max size)
+            out[1 + s] = np.where(used, w[np.arange(4), ke], 0.0).sum(axis=1)
+        return out
 
     def _to_digits(self, choices: NDArray[np.uint8]) -> NDArray[np.uint16]:
         digits = np.empty((len(choices), 6), dtype=np.uint16)
