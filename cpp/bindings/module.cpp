@@ -20,6 +20,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <thread>
 
 namespace py = pybind11;
@@ -202,7 +203,8 @@ py::array_t<double> crowding_distance(const Matrix& F) {
 
 // Exhaustive additive scan of [start, stop) (128-bit indices as (hi, lo) pairs). The scan runs
 // on its own threads with the GIL released; this thread wakes every 50 ms to check for
-// signals (Ctrl-C stops the scan within a chunk, well under a second) and calls
+// signals (Ctrl-C stops the scan within a chunk, well under a second), returns as soon as
+// the scan ends, and calls
 // progress(evaluated) about twice a second.
 py::tuple scan_additive(py::array_t<double, py::array::c_style | py::array::forcecast> tables,
                         py::array_t<std::uint32_t, py::array::c_style | py::array::forcecast> radix,
@@ -227,7 +229,9 @@ py::tuple scan_additive(py::array_t<double, py::array::c_style | py::array::forc
     const oneproxy::u128 stop = (oneproxy::u128{stop_hi} << 64) | stop_lo;
     if (stop < start) throw py::value_error("stop must not be below start");
 
-    std::atomic<bool> stop_flag{false}, finished{false};
+    std::atomic<bool> stop_flag{false};
+    std::promise<void> finished;
+    auto finished_future = finished.get_future();
     std::atomic<std::uint64_t> done{0};
     oneproxy::ScanResult result;
     std::exception_ptr error;
@@ -240,11 +244,10 @@ py::tuple scan_additive(py::array_t<double, py::array::c_style | py::array::forc
             } catch (...) {
                 error = std::current_exception();
             }
-            finished = true;
+            finished.set_value();
         });
         auto last = std::chrono::steady_clock::now();
-        while (!finished) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        while (finished_future.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready) {
             py::gil_scoped_acquire acquire;
             if (PyErr_CheckSignals() != 0) {
                 stop_flag = true;

@@ -421,7 +421,9 @@ def _scan_dask(client: Any, space: Space, problems: list[tuple[NDArray, NDArray]
             else Client(client)
         client = own
     try:
-        n_chunks = max(1, min(256, (stop - start) // (1 << 24) + 1)) * 4
+        # Chunks of about 2**28 candidates (a fraction of a second on one core): few enough that
+        # task overhead stays small, small enough that a lost worker costs little.
+        n_chunks = max(8, min(1 << 16, (stop - start) >> 28))
         edges = [start + (stop - start) * k // n_chunks for k in range(n_chunks + 1)]
         futures = [client.submit(_dask_chunk, space, problems, a, b, pure=False)
                    for a, b in zip(edges[:-1], edges[1:]) if b > a]
