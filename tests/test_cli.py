@@ -132,3 +132,37 @@ def test_workflow_command_errors(argv, message, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+def test_scan_and_front_commands_write_the_api_front(tmp_path, capsys):
+    from oneproxy import predictors, spaces
+    from oneproxy.scan import exact_front, scan
+
+    out = tmp_path / "front.csv"
+    assert main(["scan", "--space", "fbnet", "--objectives", "pixel3,gold_6240", "--senses", "min,max",
+                 "--stop", "2e6", "--out", str(out)]) == 0
+    fb = spaces.FBNet()
+    objs = [predictors.linear_latency("fbnet", d) for d in ("pixel3", "gold_6240")]
+    expected = scan(fb, objs, ["min", "max"], stop=2 * 10**6, progress=False)
+    header, *rows = out.read_text().splitlines()
+    assert header == "index,pixel3,gold_6240,architecture"
+    assert [int(r.split(",")[0]) for r in rows] == [int(i) for i in expected.indices]
+    assert all(r.split(",", 3)[3].strip('"') == fb.to_string(int(r.split(",")[0])) for r in rows)
+    capsys.readouterr()
+    assert main(["front", "--space", "fbnet", "--objectives", "pixel3,gold_6240", "--senses", "min,max",
+                 "--exact", "--out", str(out)]) == 0
+    whole = exact_front(fb, objs, ["min", "max"])
+    assert len(out.read_text().splitlines()) == len(whole.front) + 1
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["scan", "--space", "fbnet", "--objectives", "pixel3", "--stop", "1.5"], "--stop must be a whole number"),
+    (["scan", "--space", "fbnet", "--objectives", "pixel3", "--stop", "1e30"], "stop <= size"),
+    (["scan", "--space", "fbnet", "--objectives", "nope"], "device must be one of"),
+    (["scan", "--space", "fbnet", "--objectives", "pixel3,raspi4", "--senses", "min"], "senses"),
+    (["front", "--space", "ofa-mbv3", "--objectives", "accuracy,note10", "--exact"], "not additive"),
+])
+def test_scan_command_errors(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err, err
