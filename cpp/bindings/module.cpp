@@ -228,6 +228,13 @@ py::tuple scan_additive(py::array_t<double, py::array::c_style | py::array::forc
     const oneproxy::u128 start = (oneproxy::u128{start_hi} << 64) | start_lo;
     const oneproxy::u128 stop = (oneproxy::u128{stop_hi} << 64) | stop_lo;
     if (stop < start) throw py::value_error("stop must not be below start");
+    oneproxy::u128 size = 1;
+    bool beyond = false;  // size > 2**128 - 1: every 128-bit stop fits
+    for (auto r : pr.radix) {
+        if (size > ~oneproxy::u128{0} / r) beyond = true;
+        size = beyond ? size : size * r;
+    }
+    if (!beyond && stop > size) throw py::value_error("stop must not exceed the space's size");
 
     std::atomic<bool> stop_flag{false};
     std::promise<void> finished;

@@ -156,9 +156,17 @@ def _fingerprint(space: Space, objs: Sequence[Any], maximise: NDArray[np.bool_],
         add = _additive(space, obj)
         if add is not None:
             h.update(add.tables.tobytes() + add.constant.tobytes())
-        else:
-            h.update(f"{type(obj).__module__}.{type(obj).__qualname__}:{getattr(obj, '__qualname__', '')}".encode())
+        else:  # what it computes: its values on a fixed probe of the space
+            h.update(f"{type(obj).__module__}.{type(obj).__qualname__}".encode())
+            h.update(_evaluate([obj], _probe(space)).tobytes())
     return h.hexdigest()
+
+
+@functools.lru_cache(maxsize=8)
+def _probe(space: Space) -> NDArray[np.uint8]:
+    probe = space.sample(256, np.random.default_rng(20221))
+    probe.flags.writeable = False
+    return probe
 
 
 # ---------------------------------------------------------------------------- the archive
@@ -292,9 +300,9 @@ def scan(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] | 
         raise ValueError("client= (Dask) scans additive objectives over an index range; these "
                          "objectives or arguments are not")
 
-    fingerprint = _fingerprint(space, objs, maximise, {"start": str(start), "stop": str(stop),
-                                                       "sample": sample, "seed": seed})
     path = None if checkpoint is None else Path(checkpoint)
+    fingerprint = "" if path is None else _fingerprint(
+        space, objs, maximise, {"start": str(start), "stop": str(stop), "sample": sample, "seed": seed})
     archive, position, evaluated, spent = _Archive(m), 0, 0, 0.0
     if path is not None:
         state = _load_checkpoint(path, fingerprint, m)
@@ -312,7 +320,8 @@ def scan(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] | 
     if additive:
         problems = _problems(space, [a for a in adds if a is not None], sign)
         if client is not None:
-            position, evaluated = _scan_dask(client, space, problems, start, stop, archive, bar)
+            done = _scan_dask(client, space, problems, start + position, stop, archive, bar, evaluated)
+            position, evaluated = stop - start, evaluated + done
         else:
             seg = 1 << 22
             while start + position < stop:
@@ -330,11 +339,11 @@ def scan(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] | 
                     save()
                     last_save = time.perf_counter()
     else:
+        step = batch if sample is None else max(_DRAW_BLOCK, batch // _DRAW_BLOCK * _DRAW_BLOCK)
         while position < total:
-            n = min(batch, total - position)
+            n = min(step, total - position)
             if sample is not None:
-                rng = np.random.default_rng([seed, position])  # resumable: one stream per batch
-                c = space.sample(n, rng)
+                c = _sampled_rows(space, seed, position, n)
                 hi, lo = space.encode(c, wide=True)
             else:
                 first = start + position
@@ -355,6 +364,21 @@ def scan(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] | 
     if path is not None:
         _save_checkpoint(path, fingerprint, position, archive, evaluated, spent, True)
     return _result(space, archive, maximise, sign, evaluated, spent)
+
+
+_DRAW_BLOCK = 1 << 16
+
+
+def _sampled_rows(space: Space, seed: int, first: int, n: int) -> NDArray[np.uint8]:
+    """Rows [first, first + n) of the sample stream of `seed`: fixed blocks of draws, each from
+    its own generator, so the sample depends on the seed only (not on batch or on resuming)."""
+    rows = []
+    for block in range(first // _DRAW_BLOCK, (first + n - 1) // _DRAW_BLOCK + 1):
+        drawn = space.sample(_DRAW_BLOCK, np.random.default_rng([seed, block]))
+        lo = max(first, block * _DRAW_BLOCK) - block * _DRAW_BLOCK
+        hi = min(first + n, (block + 1) * _DRAW_BLOCK) - block * _DRAW_BLOCK
+        rows.append(drawn[lo:hi])
+    return np.concatenate(rows)
 
 
 def _result(space: Space, archive: _Archive, maximise: NDArray, sign: NDArray, evaluated: int,
@@ -411,7 +435,7 @@ def _offset(report: Callable[[int], None], base: int, done: int) -> None:
 
 
 def _scan_dask(client: Any, space: Space, problems: list[tuple[NDArray, NDArray]], start: int,
-               stop: int, archive: _Archive, bar: _Bar) -> tuple[int, int]:
+               stop: int, archive: _Archive, bar: _Bar, before: int) -> int:
     """Chunks of the range as Dask tasks, each returning its small archive; merged as they come."""
     from dask.distributed import Client, LocalCluster, as_completed
 
@@ -432,8 +456,8 @@ def _scan_dask(client: Any, space: Space, problems: list[tuple[NDArray, NDArray]
             pts, hi, lo, n = future.result()
             archive.add(pts, hi, lo)
             evaluated += n
-            bar(evaluated)
-        return stop - start, evaluated
+            bar(before + evaluated)
+        return evaluated
     finally:
         if own is not None:
             cluster = getattr(own, "cluster", None)
@@ -481,10 +505,14 @@ def exact_front(space: Space | str, objectives: Sequence[Any], senses: Sequence[
         points = constant[None, :].copy()
         digits = np.zeros((1, 0), dtype=np.int64)
         for p, R in enumerate(radix):
-            choices = range(R) if r is None or p > 0 else [r]
-            cand = (points[:, None, :] + tables[p, list(choices)][None, :, :]).reshape(-1, len(objs))
+            # Only a digit's non-dominated options can contribute: if option u's entries are
+            # all no better than option v's, every sum with u is no better than the same with v.
+            options = tables[p, :R]
+            choices = np.flatnonzero(is_nondominated(options, keep_duplicates=False)) \
+                if r is None or p > 0 else np.array([r])
+            cand = (points[:, None, :] + tables[p, choices][None, :, :]).reshape(-1, len(objs))
             parent = np.repeat(np.arange(len(points)), len(choices))
-            digit = np.tile(np.array(list(choices)), len(points))
+            digit = np.tile(choices, len(points))
             formed += len(cand)
             keep = is_nondominated(cand, keep_duplicates=False)
             points, digits = cand[keep], np.column_stack([digits[parent[keep]], digit[keep]])
