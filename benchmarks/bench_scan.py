@@ -68,6 +68,7 @@ def test_additive_scan_1e9(benchmark):
     group = goal("scan additive fbnet 1e9 (rate)", rate=2e8)
     benchmark.group = group
     benchmark.extra_info["items"] = 10**9
+    benchmark.extra_info["impl"] = "oneproxy"
     got = benchmark.pedantic(lambda: scan(space, objs, senses, stop=10**9, progress=False), rounds=3)
     assert got.n_evaluated == 10**9
 
@@ -103,6 +104,7 @@ def test_non_additive_scan(benchmark, impl):
 def test_exact_front_fbnet(benchmark):
     space, objs, senses = fbnet()
     benchmark.group = "exact_front all of FBNet (9**22), 2 objectives"
+    benchmark.extra_info["impl"] = "oneproxy"
     got = benchmark.pedantic(lambda: exact_front(space, objs, senses), rounds=3)
     assert len(got.front) > 100 and got.seconds < 10
 

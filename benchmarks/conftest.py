@@ -43,6 +43,8 @@ def pytest_terminal_summary(terminalreporter, config):
     for group, times in by_group.items():
         ours = times.get("oneproxy")
         refs = {k: v for k, v in times.items() if k != "oneproxy"}
+        if ours is None:
+            continue
         for name, ref in refs.items():
             ratio = ref / ours if ours else float("nan")
             target = GOALS.get(group)
