@@ -83,10 +83,33 @@ def _parser() -> argparse.ArgumentParser:
         "measured rows, adapt (AdaProxy with a guard, lambda by 5-fold CV on SRCC), report SRCC "
         "before and after on the target's other rows, and save the adapted predictor (.npz).",
     )
-    _pair_arguments(adapt)
+    adapt.add_argument("--dataset", default="nb201", choices=datasets.available(),
+                       help="bundled dataset (default: nb201)")
+    adapt.add_argument("--proxy", default=None, help="proxy device (with --db: a device or 'auto', the default)")
+    adapt.add_argument("--target", default=None, help="target device of the dataset (not with --db)")
+    adapt.add_argument("--db", type=Path, default=None, metavar="FILE.sqlite",
+                       help="use this machine's measurements ('oneproxy measure') as the target")
     adapt.add_argument("--samples", type=int, default=70, help="target measurements to use (default: 70)")
     adapt.add_argument("--seed", type=int, default=0, help="seed of the draw (default: 0)")
     adapt.add_argument("--out", type=Path, default=None, metavar="FILE.npz", help="save the predictor")
+    meas = commands.add_parser(
+        "measure",
+        help="measure NAS-Bench-201 networks' latency on this machine (ONNX Runtime, CPU)",
+        description="Build sampled NAS-Bench-201 networks as ONNX graphs, time them with ONNX Runtime "
+        "(warm-up, repeats interleaved across cells, median and IQR) and store each in SQLite, keyed "
+        "by this device (CPU, runtime, threads, batch): rerunning resumes and measures nothing twice. "
+        "Needs: pip install 'oneproxy[measure]'.",
+    )
+    meas.add_argument("--space", default="nb201", help="search space (nb201)")
+    meas.add_argument("--n", type=int, default=30, help="architectures to sample (default 30)")
+    meas.add_argument("--seed", type=int, default=0, help="seed of the sample (default 0)")
+    meas.add_argument("--db", type=Path, required=True, metavar="FILE.sqlite", help="SQLite file")
+    meas.add_argument("--csv", type=Path, default=None, metavar="FILE.csv", help="also export CSV")
+    meas.add_argument("--threads", type=int, default=1, help="ONNX Runtime intra-op threads (default 1)")
+    meas.add_argument("--repeats", type=int, default=30, help="timed runs per network (default 30)")
+    meas.add_argument("--warmup", type=int, default=10, help="untimed runs first (default 10)")
+    meas.add_argument("--batch", type=int, default=1, help="batch size (default 1)")
+
     scan = commands.add_parser(
         "scan",
         help="scan an index range (or a sample) of a space for its Pareto front",
@@ -251,6 +274,11 @@ def _reuse(args: argparse.Namespace) -> None:
 def _adapt(args: argparse.Namespace) -> None:
     from oneproxy import adaptation, predictors
 
+    if args.db is not None:
+        _adapt_measured(args)
+        return
+    if args.proxy is None or args.target is None:
+        raise ValueError("adapt needs --proxy and --target (or --db with this machine's measurements)")
     ds = datasets.load(args.dataset)
     x, y = ds.latency_of(args.proxy), ds.latency_of(args.target)
     measured = np.flatnonzero(~np.isnan(y))
@@ -272,6 +300,58 @@ def _adapt(args: argparse.Namespace) -> None:
     if args.out is not None:
         model.save(args.out)
         print(f"wrote {args.out}")
+
+
+def _adapt_measured(args: argparse.Namespace) -> None:
+    from oneproxy import adaptation, measure, predictors, workflow
+
+    ds = datasets.load(args.dataset)
+    if ds.space.name != "nb201":
+        raise ValueError(f"--db holds NAS-Bench-201 measurements; --dataset must be nb201 or nb201-oneproxy")
+    index, y = measure.latency_column(args.db)
+    if len(index) < 10:
+        raise ValueError(f"{args.db} holds {len(index)} measurements; adaptation needs at least 10")
+    choices = ds.space.decode(index)
+    rows = {int(a): k for k, a in enumerate(ds.arch_index)}
+    if args.proxy in (None, "auto"):  # the device that ranks the measured cells most alike
+        common = [k for k, a in enumerate(index) if int(a) in rows]
+        scores = {d: oneproxy.spearman(ds.latency_of(d)[[rows[int(index[k])] for k in common]], y[common],
+                                       nan_policy="omit") for d in ds.devices}
+        proxy_name = max(scores, key=lambda d: scores[d])
+        print(f"proxy chosen: {proxy_name} (SRCC {scores[proxy_name]:.3f} with the {len(common)} measured cells)")
+    else:
+        proxy_name = args.proxy
+        ds.latency_of(proxy_name)  # unknown device: a clear error
+    proxy = predictors.linear_latency(ds, proxy_name)
+    single = adaptation.adapt(proxy, choices, y)
+    multi = adaptation.adapt(proxies=list(workflow._proxy_predictors(ds)), choices=choices, target_latency_ms=y)
+    model = single if single.cv_srcc >= multi.cv_srcc else multi
+    print(f"{len(y)} measurements; single proxy ({single.method}) CV SRCC {single.cv_srcc:.3f}, "
+          f"all {ds.n_devices} devices ({multi.method}) CV SRCC {multi.cv_srcc:.3f}; kept the "
+          f"{'single' if model is single else 'multi'}-proxy model")
+    if args.out is not None:
+        model.save(args.out)
+        print(f"wrote {args.out} (use it with oneproxy reuse --predictor or scan --objectives)")
+
+
+def _measure(args: argparse.Namespace) -> None:
+    from oneproxy import measure
+
+    if args.space != "nb201":
+        raise ValueError(f"--space {args.space}: only nb201 networks can be built and measured so far")
+
+    def report(done: int, total: int) -> None:
+        print(f"measured {done}/{total}", file=sys.stderr, flush=True)
+
+    results = measure.measure(args.n, seed=args.seed, db=args.db, threads=args.threads, repeats=args.repeats,
+                              warmup=args.warmup, batch=args.batch, progress=report)
+    device = measure.this_device(args.threads, args.batch)
+    print(f"{device.fingerprint}: {len(results)} architectures stored in {args.db}")
+    for index, (median, iqr, _) in sorted(results.items())[:10]:
+        print(f"  {index:>5d}  {median:8.3f} ms  (IQR {iqr:.3f})")
+    if args.csv is not None:
+        rows = measure.export_csv(args.db, args.csv, device)
+        print(f"wrote {rows} rows to {args.csv}")
 
 
 def _bench(args: argparse.Namespace) -> None:
@@ -339,8 +419,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         {"srcc": _srcc, "bench": _bench, "demo": _demo, "reuse": _reuse, "adapt": _adapt,
-         "scan": _scan, "front": _front}[args.command](args)
-    except (ValueError, TypeError, OSError) as error:
+         "scan": _scan, "front": _front, "measure": _measure}[args.command](args)
+    except (ValueError, TypeError, OSError, ImportError) as error:
         print(f"oneproxy: error: {error}", file=sys.stderr)
         return 2
     return 0
