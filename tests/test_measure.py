@@ -115,17 +115,6 @@ def test_two_processes_share_one_db(tmp_path):
     assert len(rows) == len(set(rows)) == 8
 
 
-def test_repeated_runs_rank_alike(tmp_path):
-    """Two runs of the same 12 cells on this machine agree in ranking (SRCC >= 0.9; the issue
-    measured 0.995-0.997 with 30 cells and full repeats, a benchmark-sized run)."""
-    from oneproxy import spearman
-
-    a = measure.measure(12, seed=2, db=tmp_path / "a.sqlite", repeats=10, warmup=3)
-    b = measure.measure(12, seed=2, db=tmp_path / "b.sqlite", repeats=10, warmup=3)
-    keys = sorted(a)
-    assert spearman([a[k][0] for k in keys], [b[k][0] for k in keys]) >= 0.9
-
-
 @pytest.mark.parametrize("argv, message", [
     (["measure", "--space", "fbnet", "--db", "x.sqlite"], "only nb201"),
     (["measure", "--n", "0", "--db", "x.sqlite"], "n must be >= 1"),
