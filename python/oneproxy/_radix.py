@@ -105,6 +105,13 @@ def encode(digits: NDArray[np.uint8], radices: NDArray[np.uint64], starts: NDArr
     return bad
 
 
+# The same loops without threads, for small batches (waking a thread team costs more than the
+# work below a few ten thousand rows).
+decode_serial = njit(nogil=True, cache=True)(decode.py_func)
+encode_serial = njit(nogil=True, cache=True)(encode.py_func)
+SERIAL_BELOW = 20_000
+
+
 def decode_reference(values: list[int], radices: list[int]) -> list[list[int]]:
     """Digits of Python ints (the tests' twin of `decode`)."""
     rows = []
