@@ -8,13 +8,15 @@ import oneproxy.correlation
 import oneproxy.datasets
 import oneproxy.pareto
 import oneproxy.predictors
+import oneproxy.scan
+import oneproxy.search
 import oneproxy.spaces
 import oneproxy.workflow
 
 
 @pytest.mark.parametrize("module", [oneproxy.correlation, oneproxy.datasets, oneproxy.pareto,
                                     oneproxy.spaces, oneproxy.predictors, oneproxy.adaptation,
-                                    oneproxy.workflow])
+                                    oneproxy.workflow, oneproxy.scan, oneproxy.search])
 def test_docstring_examples(module):
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0

@@ -23,10 +23,11 @@ Examples
 >>> fbnet = spaces.FBNet()
 >>> a = predictors.linear_latency("fbnet", "pixel3")
 >>> b = predictors.linear_latency("fbnet", "gold_6240")
->>> r = scan(fbnet, [a, b], stop=10**6, progress=False)
+>>> r = scan(fbnet, [a, b], ["min", "max"], stop=10**6, progress=False)
 >>> r.n_evaluated, len(r.front) > 0
 (1000000, True)
->>> len(exact_front(fbnet, [a, b]).front) > len(r.front)
+>>> whole = exact_front(fbnet, [a, b], ["min", "max"])   # all 9**22 architectures
+>>> len(whole.front) > len(r.front)
 True
 """
 from __future__ import annotations
@@ -193,17 +194,22 @@ class _Archive:
 
 # ---------------------------------------------------------------------------- checkpoints
 
+def atomic_savez(path: Path, header: dict[str, Any], **arrays: NDArray) -> None:
+    """Write arrays and a JSON header to `path` (.npz) atomically: a temporary file, fsync,
+    rename; a reader (or a resumed run) sees the old or the new file, never half of one."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        np.savez(f, allow_pickle=False, header=np.array(json.dumps(header)), **arrays)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
 def _save_checkpoint(path: Path, fingerprint: str, position: int, archive: _Archive, evaluated: int,
                      seconds: float, done: bool) -> None:
     header = {"fingerprint": fingerprint, "position": str(position), "evaluated": evaluated,
               "seconds": seconds, "done": done}
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        np.savez(f, allow_pickle=False, header=np.array(json.dumps(header)), points=archive.points,
-                 hi=archive.hi, lo=archive.lo)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)  # atomic: a reader sees the old or the new file, never half of one
+    atomic_savez(path, header, points=archive.points, hi=archive.hi, lo=archive.lo)
 
 
 def _load_checkpoint(path: Path, fingerprint: str, m: int) -> tuple[int, _Archive, int, float, bool] | None:
