@@ -132,6 +132,24 @@ def _parser() -> argparse.ArgumentParser:
                       help="run the scan as Dask tasks on a local cluster or a scheduler")
     scan.add_argument("--out", type=Path, default=None, metavar="FILE.csv", help="write the front as CSV")
 
+    search = commands.add_parser(
+        "search",
+        help="NSGA-II search over a space for non-additive objectives",
+        description="Evolve a population with NSGA-II (the compiled non-dominated sort and "
+        "crowding distance, the space's crossover and mutation, no architecture evaluated twice); "
+        "write the final front as CSV and its plot as PNG. Objectives as for 'scan'.",
+    )
+    _space_arguments(search)
+    search.add_argument("--population", type=int, default=100, help="population size (default 100)")
+    search.add_argument("--generations", type=int, default=50, help="generations (default 50)")
+    search.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    search.add_argument("--budget", default=None, metavar="K<=VALUE",
+                        help="a constraint on objective K (0-based), e.g. '1<=25' for a 25 ms budget")
+    search.add_argument("--checkpoint", type=Path, default=None, metavar="FILE",
+                        help="save after every generation; rerun the same command to resume")
+    search.add_argument("--out", type=Path, default=None, metavar="FILE.csv",
+                        help="write the front as CSV and its plot beside it (FILE.png)")
+
     front = commands.add_parser(
         "front",
         help="the exact Pareto front of a whole space under additive objectives",
@@ -219,6 +237,44 @@ def _scan(args: argparse.Namespace) -> None:
                   stop=_count(args.stop, "--stop"), sample=_count(args.sample, "--sample"), seed=args.seed,
                   threads=args.threads, progress=True, checkpoint=args.checkpoint, client=args.dask)
     _write_front(result, args.objectives.split(","), args.out)
+
+
+def _search(args: argparse.Namespace) -> None:
+    from oneproxy.search import evolve
+
+    space, objs, senses = _objectives(args)
+    constraints = None
+    if args.budget:
+        for op in ("<=", ">="):
+            if op in args.budget:
+                k, bound = args.budget.split(op)
+                constraints = {int(k): (op, float(bound))}
+        if constraints is None:
+            raise ValueError(f"--budget must look like '1<=25' or '0>=0.8', got {args.budget!r}")
+    result = evolve(space, objs, senses, population=args.population, generations=args.generations,  # type: ignore[arg-type]
+                    seed=args.seed, constraints=constraints, checkpoint=args.checkpoint)
+    names = args.objectives.split(",")
+    print(f"front: {len(result.front)} architectures; {len(result.evaluated)} evaluated in "
+          f"{result.seconds:.1f} s; hypervolume {result.hypervolume[0]:.4g} -> {result.hypervolume[-1]:.4g}")
+    rows = [",".join(["index", *names, "architecture"])]
+    rows += [",".join([str(i), *(f"{v:.6g}" for v in result.front[k]), f'"{space.to_string(i)}"'])  # type: ignore[attr-defined]
+             for k, i in enumerate(result.indices)]
+    print("\n".join(rows[:11]) + (f"\n... ({len(rows) - 11} more)" if len(rows) > 11 else ""))
+    if args.out is not None:
+        args.out.write_text("\n".join(rows) + "\n")
+        from oneproxy.plots import _pyplot, _save
+
+        plt = _pyplot()
+        fig, ax = plt.subplots(figsize=(5.5, 4))
+        ev = np.array(list(result.evaluated.values()))
+        ax.scatter(ev[:, 1], ev[:, 0], s=3, c="0.75", label="evaluated")
+        ax.plot(result.front[:, 1], result.front[:, 0], "-o", ms=3, label="final front")
+        ax.set_xlabel(names[1])
+        ax.set_ylabel(names[0])
+        ax.legend(fontsize=7)
+        png = args.out.with_suffix(".png")
+        _save(fig, png)
+        print(f"wrote {args.out} and {png}")
 
 
 def _front(args: argparse.Namespace) -> None:
@@ -419,7 +475,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         {"srcc": _srcc, "bench": _bench, "demo": _demo, "reuse": _reuse, "adapt": _adapt,
-         "scan": _scan, "front": _front, "measure": _measure}[args.command](args)
+         "scan": _scan, "front": _front, "measure": _measure, "search": _search}[args.command](args)
     except (ValueError, TypeError, OSError, ImportError) as error:
         print(f"oneproxy: error: {error}", file=sys.stderr)
         return 2
