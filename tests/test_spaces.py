@@ -300,3 +300,21 @@ def test_radix_kernels_against_big_integers(radices):
     if size < 2**128:  # one past the end is reported, not wrapped
         over = np.array([size >> 64], dtype=np.uint64), np.array([size & (2**64 - 1)], dtype=np.uint64)
         assert _radix.decode(*over, rad, starts, products, digits[:1]) == 1
+
+
+def test_genotype_variation_keeps_unused_entries():
+    """With canonical=False, mutate and crossover act on every entry and keep what unused
+    once-for-all blocks hold; their canonical forms are valid rows of the space."""
+    ofa = OFAMobileNetV3()
+    rng = np.random.default_rng(0)
+    raw = rng.integers(0, 3, size=(500, 46)).astype(np.uint8)
+    raw[:, 0] = rng.integers(0, 25, 500)
+    m = ofa.mutate(raw, seed=1, rate=0.5, canonical=False)
+    unused = ~ofa.active(raw)
+    assert (m[unused] != raw[unused]).mean() > 0.3  # unused entries mutate too
+    c = ofa.canonical(m)
+    assert (ofa.decode(ofa.encode(c, wide=True)) == c).all()  # canonical forms are rows of the space
+    x = ofa.crossover(raw, raw[::-1], seed=2, canonical=False)
+    assert ((x == raw) | (x == raw[::-1])).all()
+    assert not (x == ofa.canonical(x)).all()  # raw genotypes are returned as they are
+    assert (ofa.mutate(raw, seed=3, rate=0.0, canonical=False) == raw).all()

@@ -123,7 +123,7 @@ def _tournament(rank: NDArray, crowd: NDArray, n: int, rng: np.random.Generator)
 
 
 def _keys(space: Space, c: NDArray[np.uint8]) -> list[int]:
-    hi, lo = space.encode(c, wide=True)
+    hi, lo = space.encode(space.canonical(c), wide=True)
     return [int(h) << 64 | int(l) for h, l in zip(hi, lo)]
 
 
@@ -202,13 +202,17 @@ def evolve(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] 
         rank, crowd = _ranks(F, cv)
         parents_a = pop[_tournament(rank, crowd, population, rng)]
         parents_b = pop[_tournament(rank, crowd, population, rng)]
-        children = space.mutate(space.crossover(parents_a, parents_b, rng), rng)
+        # Genotypes keep what unused once-for-all blocks hold (as a GA over the raw decisions
+        # does): a stage that grows deeper inherits blocks instead of code 0 (measured: +0.3 %
+        # hypervolume on OFA); keys, evaluations and results use the canonical rows.
+        children = space.mutate(space.crossover(parents_a, parents_b, rng, canonical=False), rng,
+                                canonical=False)
         children = _unique_rows(space, children, population, rng, set(keys))
         child_keys = _keys(space, children)
         new = [k for k in child_keys if k not in cache]
         if new:
             rows = np.array([child_keys.index(k) for k in new])
-            for k, v in zip(new, evaluate(children[rows])):
+            for k, v in zip(new, evaluate(space.canonical(children[rows]))):
                 cache[k] = v
         merged = np.concatenate([pop, children])
         mvalues = np.array([cache[k] for k in keys + child_keys])
@@ -232,7 +236,7 @@ def evolve(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] 
         _, first = np.unique(np.asarray(keys, dtype=object)[best].astype(str), return_index=True)
         best = best[np.sort(first)]
         best = best[np.lexsort((values[best] * sign).T[::-1])]
-    return SearchResult(values[best], pop[best], [keys[i] for i in best], cache, np.array(hv), ref,
+    return SearchResult(values[best], space.canonical(pop[best]), [keys[i] for i in best], cache, np.array(hv), ref,
                         spent + time.perf_counter() - t0)
 
 
@@ -251,7 +255,7 @@ def _unique_rows(space: Space, c: NDArray[np.uint8], n: int, rng: np.random.Gene
         if len(rows) >= n:
             break
         missing = n - len(rows)
-        pending = space.mutate(c[rng.integers(0, len(c), missing)], rng, rate=0.5) if attempt < 10 \
+        pending = space.mutate(c[rng.integers(0, len(c), missing)], rng, rate=0.5, canonical=False) if attempt < 10 \
             else space.sample(missing, rng)
     return np.array(rows[:n], dtype=np.uint8)
 

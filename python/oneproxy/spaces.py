@@ -291,26 +291,34 @@ class Space:
         """Names of the columns of `features`."""
         raise NotImplementedError
 
-    def mutate(self, choices: ArrayLike, seed: Seed = None, rate: float | None = None) -> NDArray[np.uint8]:
-        """Canonical copies of `choices` (n, P) in which each used entry changes with
-        probability `rate` (default 1 / n_positions) to another of its codes, chosen uniformly."""
-        c = self.canonical(choices)
+    def mutate(self, choices: ArrayLike, seed: Seed = None, rate: float | None = None, *,
+               canonical: bool = True) -> NDArray[np.uint8]:
+        """Copies of `choices` (n, P) in which each used entry changes with probability `rate`
+        (default 1 / n_positions) to another of its codes, chosen uniformly; canonical rows.
+
+        ``canonical=False`` treats rows as genotypes: unused entries (a once-for-all block past
+        its stage's depth) mutate too and are kept, so a later, deeper stage inherits them."""
+        c = self.canonical(choices) if canonical else self.check_choices(choices).copy()
         rng = _rng(seed)
         rate = 1.0 / self.n_positions if rate is None else float(rate)
         if not 0.0 <= rate <= 1.0:
             raise ValueError(f"rate must be in [0, 1], got {rate}")
-        flip = (rng.random(c.shape) < rate) & self.active(c) & (self.n_choices > 1)
+        flip = (rng.random(c.shape) < rate) & (self.n_choices > 1)
+        if canonical:
+            flip &= self.active(c)
         shift = rng.integers(1, np.maximum(self.n_choices, 2), size=c.shape)
         c[flip] = ((c.astype(np.int64) + shift) % self.n_choices)[flip]
-        return self.canonical(c)
+        return self.canonical(c) if canonical else c
 
-    def crossover(self, a: ArrayLike, b: ArrayLike, seed: Seed = None) -> NDArray[np.uint8]:
-        """Uniform crossover: each entry from `a` or `b` (both (n, P)) with equal odds; canonical."""
+    def crossover(self, a: ArrayLike, b: ArrayLike, seed: Seed = None, *, canonical: bool = True) -> NDArray[np.uint8]:
+        """Uniform crossover: each entry from `a` or `b` (both (n, P)) with equal odds; canonical
+        rows, or the raw genotypes with ``canonical=False`` (see `mutate`)."""
         ca, cb = self.check_choices(a, "a"), self.check_choices(b, "b")
         if ca.shape != cb.shape:
             raise ValueError(f"a and b must have the same shape, got {ca.shape} and {cb.shape}")
         take_b = _rng(seed).random(ca.shape) < 0.5
-        return self.canonical(np.where(take_b, cb, ca))
+        child = np.where(take_b, cb, ca)
+        return self.canonical(child) if canonical else child
 
     def _row(self, arch: int | ArrayLike) -> NDArray[np.uint8]:
         """One canonical row from an index or a row of choices."""
