@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 import oneproxy
 from oneproxy import datasets
 from oneproxy.correlation import kendall_matrix, spearman_matrix
+from oneproxy.spaces import Space
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -173,21 +176,22 @@ def _space_arguments(command: argparse.ArgumentParser) -> None:
                          help="per objective (default: max for accuracy, min otherwise)")
 
 
-def _objectives(args: argparse.Namespace) -> tuple[object, list[object], list[str]]:
+def _objectives(args: argparse.Namespace) -> tuple[Space, list[Any], list[str]]:
     from oneproxy import predictors, spaces
 
     names = [n.strip() for n in args.objectives.split(",") if n.strip()]
     if not names:
         raise ValueError("--objectives must name at least one objective")
-    dataset = args.dataset or {"nb201": "nb201", "fbnet": "fbnet", "ofa-mbv3": "ofa-mbv3"}[args.space]
+    dataset = args.dataset or args.space  # each space's own dataset has its name
+    ofa = spaces.OFAMobileNetV3(range(160, 225, 4))
     ofa_special = args.space == "ofa-mbv3" and any(n in ("accuracy", "note10") for n in names)
-    space = spaces.OFAMobileNetV3(range(160, 225, 4)) if ofa_special else spaces.get(args.space)
-    objs: list[object] = []
+    space = ofa if ofa_special else spaces.get(args.space)
+    objs: list[Any] = []
     for name in names:
         if name == "accuracy" and ofa_special:
-            objs.append(predictors.ofa_accuracy(space))  # type: ignore[arg-type]
+            objs.append(predictors.ofa_accuracy(ofa))
         elif name == "note10" and ofa_special:
-            objs.append(predictors.ofa_note10_latency(space))  # type: ignore[arg-type]
+            objs.append(predictors.ofa_note10_latency(ofa))
         elif name.endswith(".npz"):
             objs.append(predictors.load(name))
         else:
@@ -205,25 +209,24 @@ def _count(text: str | None, name: str) -> int | None:
     """An index or count from the command line: an integer, or scientific notation like 1e9."""
     if text is None:
         return None
+    if text.isdigit():
+        return int(text)  # exact, also beyond 2**53
     try:
-        return int(text) if text.isdigit() else int(float(text)) if float(text).is_integer() else int("x")
+        value = float(text)
     except ValueError:
-        raise ValueError(f"{name} must be a whole number (e.g. 1000000 or 1e6), got {text!r}") from None
+        value = math.nan
+    if not value.is_integer():
+        raise ValueError(f"{name} must be a whole number (e.g. 1000000 or 1e6), got {text!r}")
+    return int(value)
 
 
-def _write_front(result: object, names: list[str], out: Path | None) -> None:
-    space = result.space  # type: ignore[attr-defined]
-    front, indices = result.front, result.indices  # type: ignore[attr-defined]
-    print(f"front: {len(front)} architectures out of {result.n_evaluated:,} evaluated "  # type: ignore[attr-defined]
-          f"in {result.seconds:.1f} s")  # type: ignore[attr-defined]
+def _write_front(space: Space, front: np.ndarray, indices: Sequence[int], names: list[str],
+                 out: Path | None) -> None:
+    """Print the first rows of a front and write it all as CSV: index, objectives, architecture."""
     rows = [",".join(["index", *names, "architecture"])]
-    for k in range(len(front)):
-        rows.append(",".join([str(int(indices[k])), *(f"{v:.6g}" for v in front[k]),
-                              f'"{space.to_string(int(indices[k]))}"']))
-    for line in rows[: min(len(rows), 11)]:
-        print(line)
-    if len(rows) > 11:
-        print(f"... ({len(rows) - 11} more)")
+    rows += [",".join([str(int(i)), *(f"{v:.6g}" for v in front[k]), f'"{space.to_string(int(i))}"'])
+             for k, i in enumerate(indices)]
+    print("\n".join(rows[:11]) + (f"\n... ({len(rows) - 11} more)" if len(rows) > 11 else ""))
     if out is not None:
         out.write_text("\n".join(rows) + "\n")
         print(f"wrote {out}")
@@ -233,10 +236,12 @@ def _scan(args: argparse.Namespace) -> None:
     from oneproxy.scan import scan
 
     space, objs, senses = _objectives(args)
-    result = scan(space, objs, senses, start=_count(args.start, "--start") or 0,  # type: ignore[arg-type]
+    result = scan(space, objs, senses, start=_count(args.start, "--start") or 0,
                   stop=_count(args.stop, "--stop"), sample=_count(args.sample, "--sample"), seed=args.seed,
                   threads=args.threads, progress=True, checkpoint=args.checkpoint, client=args.dask)
-    _write_front(result, args.objectives.split(","), args.out)
+    print(f"front: {len(result.front)} architectures out of {result.n_evaluated:,} evaluated "
+          f"in {result.seconds:.1f} s")
+    _write_front(space, result.front, list(result.indices), args.objectives.split(","), args.out)
 
 
 def _search(args: argparse.Namespace) -> None:
@@ -251,37 +256,28 @@ def _search(args: argparse.Namespace) -> None:
                 constraints = {int(k): (op, float(bound))}
         if constraints is None:
             raise ValueError(f"--budget must look like '1<=25' or '0>=0.8', got {args.budget!r}")
-    result = evolve(space, objs, senses, population=args.population, generations=args.generations,  # type: ignore[arg-type]
+    result = evolve(space, objs, senses, population=args.population, generations=args.generations,
                     seed=args.seed, constraints=constraints, checkpoint=args.checkpoint)
     names = args.objectives.split(",")
     print(f"front: {len(result.front)} architectures; {len(result.evaluated)} evaluated in "
           f"{result.seconds:.1f} s; hypervolume {result.hypervolume[0]:.4g} -> {result.hypervolume[-1]:.4g}")
-    rows = [",".join(["index", *names, "architecture"])]
-    rows += [",".join([str(i), *(f"{v:.6g}" for v in result.front[k]), f'"{space.to_string(i)}"'])  # type: ignore[attr-defined]
-             for k, i in enumerate(result.indices)]
-    print("\n".join(rows[:11]) + (f"\n... ({len(rows) - 11} more)" if len(rows) > 11 else ""))
-    if args.out is not None:
-        args.out.write_text("\n".join(rows) + "\n")
-        from oneproxy.plots import _pyplot, _save
+    _write_front(space, result.front, result.indices, names, args.out)
+    if args.out is not None and len(names) == 2:
+        from oneproxy.plots import search_front
 
-        plt = _pyplot()
-        fig, ax = plt.subplots(figsize=(5.5, 4))
-        ev = np.array(list(result.evaluated.values()))
-        ax.scatter(ev[:, 1], ev[:, 0], s=3, c="0.75", label="evaluated")
-        ax.plot(result.front[:, 1], result.front[:, 0], "-o", ms=3, label="final front")
-        ax.set_xlabel(names[1])
-        ax.set_ylabel(names[0])
-        ax.legend(fontsize=7)
-        png = args.out.with_suffix(".png")
-        _save(fig, png)
-        print(f"wrote {args.out} and {png}")
+        png = search_front(np.array(list(result.evaluated.values())), result.front, names,
+                           args.out.with_suffix(".png"))
+        print(f"wrote {png}")
 
 
 def _front(args: argparse.Namespace) -> None:
     from oneproxy.scan import exact_front
 
     space, objs, senses = _objectives(args)
-    _write_front(exact_front(space, objs, senses), args.objectives.split(","), args.out)  # type: ignore[arg-type]
+    result = exact_front(space, objs, senses)
+    print(f"front: {len(result.front)} architectures ({result.n_evaluated:,} partial sums formed) "
+          f"in {result.seconds:.1f} s")
+    _write_front(space, result.front, list(result.indices), args.objectives.split(","), args.out)
 
 
 def _pair_arguments(command: argparse.ArgumentParser) -> None:

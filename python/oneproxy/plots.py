@@ -217,3 +217,16 @@ def samples_curves(curves: dict[str, dict[str, NDArray]], path: str | Path) -> P
         ax.set_title(name, fontsize=9)
         ax.legend(fontsize=7)
     return _save(fig, path)
+
+
+def search_front(evaluated: NDArray, front: NDArray, names: Sequence[str], path: str | Path) -> Path:
+    """Every evaluated architecture (grey) and the final front of a two-objective search;
+    objective 1 on the x axis, objective 0 on the y axis."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    ax.scatter(evaluated[:, 1], evaluated[:, 0], s=3, c="0.75", label="evaluated")
+    ax.plot(front[:, 1], front[:, 0], "-o", ms=3, label="final front")
+    ax.set_xlabel(names[1])
+    ax.set_ylabel(names[0])
+    ax.legend(fontsize=7)
+    return _save(fig, path)

@@ -134,14 +134,6 @@ class Space:
         (digits, max radix): the model's value is its constant plus one entry per digit."""
         return np.ascontiguousarray(weights[:, :int(self._radices.max())], dtype=np.float64)
 
-    def digits(self, choices: ArrayLike) -> NDArray:
-        """The index digits of rows of choices (n, len(radices))."""
-        return self._to_digits(self.check_choices(choices))
-
-    def from_digit_rows(self, digits: NDArray) -> NDArray[np.uint8]:
-        """Rows of choices from rows of index digits (the inverse of `digits`)."""
-        return self._from_digits(np.asarray(digits))
-
     def groups(self, choices: ArrayLike) -> NDArray[np.int16]:
         """Codes of the one-hot groups (n, len(group_sizes)); -1 where a group is inactive."""
         return self.check_choices(choices).astype(np.int16)
