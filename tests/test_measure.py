@@ -52,6 +52,19 @@ def test_graphs_are_valid_and_run(index):
     assert out.shape == (2, 10) and np.isfinite(out).all()
 
 
+@pytest.mark.parametrize("choices", [[0] * 5, [0] * 7, [0, 1, 2, 3, 4, 5], [-1, 0, 0, 0, 0, 0]])
+def test_bad_cells_are_refused(choices):
+    with pytest.raises(ValueError, match="6 op codes 0-4"):
+        measure.build_nb201(choices)
+
+
+def test_measure_checks_its_arguments(tmp_path):
+    for kwargs, name in ((dict(threads=0), "threads"), (dict(repeats=0), "repeats"),
+                         (dict(warmup=-1), "warmup"), (dict(batch=0), "batch")):
+        with pytest.raises(ValueError, match=f"{name} must be >="):
+            measure.measure(2, db=tmp_path / "m.sqlite", **kwargs)
+
+
 def test_none_edges_are_computed_not_removed():
     """A cell of only `none` ops still multiplies every edge's input by zero (6 Mul per cell)."""
     model = measure.build_nb201([0] * 6)

@@ -35,6 +35,7 @@ def _onnx() -> Any:
     try:
         import onnx
         import onnx.helper  # noqa: F401
+        import onnx.numpy_helper  # noqa: F401
     except ImportError:
         raise ImportError(f"measuring needs onnx and onnxruntime: {_INSTALL}") from None
     return onnx
@@ -54,6 +55,7 @@ class _Graph:
     """Collects nodes and initializers; ``count_only`` skips creating tensors."""
 
     def __init__(self, seed: int, count_only: bool = False) -> None:
+        self.onnx: Any = None if count_only else _onnx()  # counting parameters needs no onnx
         self.nodes: list[Any] = []
         self.inits: list[Any] = []
         self.params = 0
@@ -70,19 +72,15 @@ class _Graph:
         if learnable:
             self.params += int(np.prod(shape))
         if not self.count_only:
-            from onnx import numpy_helper
-
             value = np.full(shape, fill, dtype=np.float32) if fill is not None else \
                 (self.rng.standard_normal(shape) * 0.1).astype(np.float32)
-            self.inits.append(numpy_helper.from_array(value, name))
+            self.inits.append(self.onnx.numpy_helper.from_array(value, name))
         return name
 
     def node(self, op: str, inputs: list[str], **attrs: Any) -> str:
         out = self.name("t")
         if not self.count_only:
-            from onnx import helper
-
-            self.nodes.append(helper.make_node(op, inputs, [out], **attrs))
+            self.nodes.append(self.onnx.helper.make_node(op, inputs, [out], **attrs))
         return out
 
     def conv(self, x: str, c_in: int, c_out: int, k: int, stride: int = 1) -> str:
