@@ -120,8 +120,11 @@ def test_killed_run_resumes_without_remeasuring(tmp_path):
 def test_two_processes_share_one_db(tmp_path):
     """Two writers on one db (overlapping samples) leave a consistent table."""
     db = tmp_path / "two.sqlite"
-    kids = [subprocess.Popen([sys.executable, "-c", RUN, str(db), "8"]) for _ in range(2)]
-    assert all(k.wait(timeout=120) == 0 for k in kids)
+    kids = [subprocess.Popen([sys.executable, "-c", RUN, str(db), "8"], stderr=subprocess.PIPE, text=True)
+            for _ in range(2)]
+    for kid in kids:
+        _, err = kid.communicate(timeout=120)
+        assert kid.returncode == 0, err
     con = sqlite3.connect(db)
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     rows = con.execute("SELECT arch_index FROM measurements").fetchall()

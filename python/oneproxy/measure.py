@@ -211,14 +211,21 @@ def _connect(db: str | os.PathLike[str]) -> sqlite3.Connection:
     path = Path(db)
     if path.parent and not path.parent.exists():
         raise ValueError(f"db {str(path)!r}: folder {str(path.parent)!r} does not exist")
-    try:
-        con = sqlite3.connect(path, timeout=30)
-        con.execute("PRAGMA journal_mode=WAL")  # readers and one writer at a time, crash-safe
-        con.execute(_SCHEMA)
-        con.commit()
-    except sqlite3.Error as err:
-        raise ValueError(f"db {str(path)!r} cannot be opened for writing: {err}") from None
-    return con
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            # autocommit: every write is its own BEGIN IMMEDIATE ... COMMIT (see _insert)
+            con = sqlite3.connect(path, timeout=30, isolation_level=None)
+            con.execute("PRAGMA journal_mode=WAL")  # readers and one writer at a time, crash-safe
+            con.execute(_SCHEMA)
+            return con
+        except sqlite3.OperationalError as err:
+            # Switching a new file to WAL does not wait for another process doing the same.
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise ValueError(f"db {str(path)!r} cannot be opened for writing: {err}") from None
+            time.sleep(0.05)
+        except sqlite3.Error as err:
+            raise ValueError(f"db {str(path)!r} cannot be opened for writing: {err}") from None
 
 
 def stored(db: str | os.PathLike[str], device: Device | None = None) -> dict[int, tuple[float, float, int]]:
@@ -290,9 +297,10 @@ def measure(n: int, *, seed: int = 0, db: str | os.PathLike[str], threads: int =
             stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
             for k, i in enumerate(chunk):
                 q1, med, q3 = np.percentile(times[:, k], [25, 50, 75])
+                con.execute("BEGIN IMMEDIATE")  # takes the write lock, waiting for another writer
                 con.execute("INSERT OR REPLACE INTO measurements VALUES (?, ?, ?, ?, ?, ?)",
                             (device.fingerprint, i, float(med), float(q3 - q1), repeats, stamp))
-                con.commit()  # one architecture at a time
+                con.execute("COMMIT")  # one architecture at a time
             done += len(chunk)
             if progress is not None:
                 progress(done, len(indices))
