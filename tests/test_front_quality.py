@@ -99,6 +99,24 @@ def test_crowding_distance():
         np.testing.assert_array_equal(crowding_distance(F), plain_crowding(F))
 
 
+def test_crowding_distance_within_fronts():
+    """With front labels, each front's distances are those of the front alone (gaps in the
+    labels, one-point fronts and ties included); bad labels raise ValueError."""
+    rng = np.random.default_rng(10)
+    for F in (rng.random((60, 2)), rng.integers(0, 4, (50, 3)).astype(float), rng.random((1, 2)), np.zeros((0, 2))):
+        fronts = rng.integers(0, min(6, max(len(F), 1)), len(F))  # labels must be < n
+        expected = np.zeros(len(F))
+        for f in np.unique(fronts):
+            expected[fronts == f] = plain_crowding(F[fronts == f])
+        np.testing.assert_array_equal(crowding_distance(F, fronts), expected)
+        if len(F):
+            np.testing.assert_array_equal(crowding_distance(F, np.zeros(len(F), int)), plain_crowding(F))
+    for bad, message in ((np.array([0, -1]), "fronts\\[1\\] = -1"), (np.array([0]), "one label per row"),
+                         (np.array([0.0, 1.0]), "integer")):
+        with pytest.raises(ValueError, match=message):
+            crowding_distance([[1.0, 2.0], [2.0, 1.0]], bad)
+
+
 def test_archive_equals_one_filter_over_everything():
     rng = np.random.default_rng(9)
     F = rng.random((5000, 2))

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <numeric>
 #include <optional>
 #include <string>
 
@@ -190,12 +191,31 @@ double igd(const Matrix& F, const Matrix& R, bool plus, int threads) {
     return oneproxy::inverted_generational_distance(F.data(), n, R.data(), r, m, plus, t);
 }
 
-py::array_t<double> crowding_distance(const Matrix& F) {
+py::array_t<double> crowding_distance(const Matrix& F, const py::object& fronts) {
     const auto [n, m] = matrix_shape(F, "F");
     py::array_t<double> out(static_cast<py::ssize_t>(n));
     double* dst = out.mutable_data();
+    if (fronts.is_none()) {
+        std::vector<std::size_t> rows(n);
+        std::iota(rows.begin(), rows.end(), std::size_t{0});
+        py::gil_scoped_release release;
+        oneproxy::crowding_distance(F.data(), m, rows.data(), n, dst);
+        return out;
+    }
+    const auto labels = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>::ensure(fronts);
+    if (!labels || labels.ndim() != 1 || static_cast<std::size_t>(labels.size()) != n)
+        throw py::value_error("fronts must be a 1-D integer array with one label per row of F (" +
+                              std::to_string(n) + ")");
+    const std::int64_t* f = labels.data();
+    std::int64_t top = -1;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (f[i] < 0 || f[i] >= static_cast<std::int64_t>(n))
+            throw py::value_error("fronts[" + std::to_string(i) + "] = " + std::to_string(f[i]) +
+                                  " is not a front label in [0, " + std::to_string(n) + ")");
+        top = std::max(top, f[i]);
+    }
     py::gil_scoped_release release;
-    oneproxy::crowding_distance(F.data(), n, m, dst);
+    oneproxy::crowding_distance_by_front(F.data(), n, m, f, static_cast<std::size_t>(top + 1), dst);
     return out;
 }
 
@@ -318,8 +338,9 @@ PYBIND11_MODULE(_core, m) {
     m.def("igd", &igd, py::arg("F"), py::arg("reference_front"), py::arg("plus") = false,
           py::arg("threads") = 0,
           "Mean distance from each reference point to its nearest row of F (IGD, or IGD+).");
-    m.def("crowding_distance", &crowding_distance, py::arg("F"),
-          "NSGA-II crowding distance of each row of F (n, m); inf at each objective's extremes.");
+    m.def("crowding_distance", &crowding_distance, py::arg("F"), py::arg("fronts") = py::none(),
+          "NSGA-II crowding distance of each row of F (n, m) within its front (fronts (n,) labels "
+          "0..k-1, or all rows one front); inf at each front's extremes in each objective.");
     m.def("scan_additive", &scan_additive, py::arg("tables"), py::arg("radix"), py::arg("constant"),
           py::arg("start_hi"), py::arg("start_lo"), py::arg("stop_hi"), py::arg("stop_lo"),
           py::arg("threads") = 0, py::arg("progress") = py::none(),

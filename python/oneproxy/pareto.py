@@ -205,8 +205,8 @@ def igd_plus(F: ArrayLike, reference_front: ArrayLike, sense: Sequence[str] | No
                      plus=True)
 
 
-def crowding_distance(F: ArrayLike) -> NDArray[np.float64]:
-    """NSGA-II's crowding distance of each point of a front.
+def crowding_distance(F: ArrayLike, fronts: ArrayLike | None = None) -> NDArray[np.float64]:
+    """NSGA-II's crowding distance of each point of a front, or of each point within its front.
 
     Per objective, the gap between a point's two neighbours in that objective over the
     objective's range, summed over objectives; the extremes of every objective get ``inf``.
@@ -215,6 +215,9 @@ def crowding_distance(F: ArrayLike) -> NDArray[np.float64]:
     Parameters
     ----------
     F : array_like, shape (n, m)
+    fronts : array_like of int, shape (n,), optional
+        Front labels in [0, n) (as `nondominated_sort` gives): distances are then computed
+        within each front, in one call. Without it all rows form one front.
 
     Returns
     -------
@@ -224,9 +227,16 @@ def crowding_distance(F: ArrayLike) -> NDArray[np.float64]:
     --------
     >>> crowding_distance([[1, 4], [2, 2], [4, 1]]).tolist()
     [inf, 2.0, inf]
+    >>> crowding_distance([[1, 4], [2, 2], [4, 1], [3, 3]], fronts=[0, 0, 0, 1]).tolist()
+    [inf, 2.0, inf, inf]
     """
     arr, _ = _objectives(F, None)
-    return _core.crowding_distance(arr)
+    if fronts is None:
+        return _core.crowding_distance(arr)
+    labels = np.asarray(fronts)
+    if labels.dtype.kind not in "iu":
+        raise ValueError(f"fronts must hold integer front labels, got dtype {labels.dtype}")
+    return _core.crowding_distance(arr, labels.astype(np.int64, copy=False))
 
 
 # ---------------------------------------------------------------------------- archive
