@@ -29,6 +29,9 @@ def test_deterministic_and_consistent(ofa_objectives):
     assert is_nondominated(a.front, ["max", "min"]).all()
     assert [int(v) for v in OFA.encode(a.choices)] == a.indices
     assert len(a.evaluated) <= 24 * 9 and len(set(a.indices)) == len(a.indices)
+    assert len(a.evaluated) == len(a.evaluated_choices) == len(np.unique(a.evaluated_choices, axis=0))
+    np.testing.assert_array_equal(a.evaluated_values[:, 1], ofa_objectives[1].predict(a.evaluated_choices))
+    assert all(i in a.evaluated for i in a.indices)
     assert len(a.hypervolume) == 9 and (np.diff(a.hypervolume) >= -1e-12).all()  # elitist: never worse
 
 
@@ -86,6 +89,23 @@ def test_checkpoint_resumes_to_the_same_result(tmp_path, ofa_objectives):
         evolve(OFA, ofa_objectives, ["max", "min"], population=20, generations=9, checkpoint=path, progress=False)
 
 
+def test_population_larger_than_the_space():
+    nb = NASBench201()
+    lat = predictors.linear_latency("nb201", "pixel3")
+    with pytest.raises(ValueError, match="population"):
+        evolve(nb, [lat, lat], ["min", "min"], population=nb.size + 1, generations=1, progress=False)
+
+
+def test_rates_are_used(ofa_objectives):
+    """With neither crossover nor mutation every child copies a parent, so no new architecture is
+    ever evaluated; either operator alone finds new ones."""
+    args = dict(senses=["max", "min"], population=16, generations=4, progress=False)
+    frozen = evolve(OFA, ofa_objectives, crossover_rate=0.0, mutation_rate=0.0, **args)
+    assert len(frozen.evaluated_choices) == 16 and np.ptp(frozen.hypervolume) == 0
+    assert len(evolve(OFA, ofa_objectives, crossover_rate=1.0, mutation_rate=0.0, **args).evaluated_choices) > 16
+    assert len(evolve(OFA, ofa_objectives, crossover_rate=0.0, mutation_rate=0.5, **args).evaluated_choices) > 16
+
+
 def test_other_spaces():
     nb = NASBench201()
     a, b = (predictors.linear_latency("nb201", d) for d in ("pixel3", "gold_6240"))
@@ -102,6 +122,8 @@ def test_other_spaces():
     (dict(constraints={5: ("<=", 1.0)}), "not an objective index"),
     (dict(constraints={1: ("<", 1.0)}), "constraints\\[1\\]"),
     (dict(generations=-1), "generations"),
+    (dict(crossover_rate=1.5), "crossover_rate"),
+    (dict(mutation_rate=-0.1), "mutation_rate"),
 ])
 def test_bad_input(kwargs, message, ofa_objectives):
     args = dict(senses=["max", "min"], population=8, generations=1, progress=False) | kwargs

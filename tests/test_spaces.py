@@ -183,6 +183,36 @@ def test_sample_is_uniform_over_canonical_architectures(space):
 
 
 @pytest.mark.parametrize("space", ALL, ids=IDS)
+def test_sample_genotypes_is_uniform_per_entry(space):
+    """Every entry, unused once-for-all blocks included, is uniform over its codes (chi-square);
+    for once-for-all each depth is then drawn a third of the time."""
+    n = 30_000
+    g = space.sample_genotypes(n, seed=7)
+    assert g.shape == (n, space.n_positions) and g.dtype == np.uint8
+    assert (space.sample_genotypes(10, seed=1) == space.sample_genotypes(10, seed=1)).all()
+    for p in range(space.n_positions):
+        counts = np.bincount(g[:, p], minlength=space.n_choices[p])
+        assert len(counts) == space.n_choices[p]
+        chi2 = ((counts - n / len(counts)) ** 2 / (n / len(counts))).sum()
+        assert chi2 < len(counts) * 4 + 30
+    assert space.sample_genotypes(0).shape == (0, space.n_positions)
+    with pytest.raises(ValueError, match="n must be"):
+        space.sample_genotypes(-1)
+
+
+@pytest.mark.parametrize("space", ALL, ids=IDS)
+def test_mutation_picks_the_other_codes_uniformly(space):
+    """At rate 1 every entry moves to one of its other codes, each equally often."""
+    c = np.zeros((20_000, space.n_positions), dtype=np.uint8)
+    m = space.mutate(c, seed=3, rate=1.0, canonical=False)
+    p = int(np.argmax(space.n_choices))
+    counts = np.bincount(m[:, p], minlength=space.n_choices[p])
+    assert counts[0] == 0
+    expected = len(c) / (space.n_choices[p] - 1)
+    assert (((counts[1:] - expected) ** 2) / expected).sum() < 4 * len(counts) + 30
+
+
+@pytest.mark.parametrize("space", ALL, ids=IDS)
 def test_features_are_one_hot_groups(space):
     c = space.sample(500, seed=2)
     x = space.features(c)

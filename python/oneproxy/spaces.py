@@ -270,6 +270,18 @@ class Space:
             if n else np.zeros((0, len(self._radices)), dtype=np.int64)
         return self._from_digits(digits.astype(np.uint8 if self._radices.max() < 256 else np.uint16))
 
+    def sample_genotypes(self, n: int, seed: Seed = None) -> NDArray[np.uint8]:
+        """`n` genotypes (n, P): every entry drawn uniformly from its codes, unused ones too.
+
+        Not uniform over architectures: for once-for-all each stage's depth is uniform (a
+        uniform architecture is 4 blocks deep in 89 % of stages), as a genetic algorithm's random
+        initial population over the raw decisions. Rows are not canonical (see `canonical`)."""
+        n = operator.index(n)
+        if n < 0:
+            raise ValueError(f"n must be >= 0, got {n}")
+        u = _rng(seed).random((n, self.n_positions))
+        return (u * self.n_choices).astype(np.uint8)
+
     def features(self, choices: ArrayLike, dtype: type = np.float64) -> NDArray:
         """One-hot encoding (n, n_features): one block per group of `group_sizes`, zero if inactive."""
         g = self.groups(choices)
@@ -298,8 +310,10 @@ class Space:
         flip = (rng.random(c.shape) < rate) & (self.n_choices > 1)
         if canonical:
             flip &= self.active(c)
-        shift = rng.integers(1, np.maximum(self.n_choices, 2), size=c.shape)
-        c[flip] = ((c.astype(np.int64) + shift) % self.n_choices)[flip]
+        rows, cols = np.nonzero(flip)
+        k = self.n_choices[cols]
+        shift = 1 + (rng.random(len(k)) * (k - 1)).astype(np.int64)  # uniform over the other k - 1 codes
+        c[rows, cols] = (c[rows, cols] + shift) % k
         return self.canonical(c) if canonical else c
 
     def crossover(self, a: ArrayLike, b: ArrayLike, seed: Seed = None, *, canonical: bool = True) -> NDArray[np.uint8]:
