@@ -56,6 +56,9 @@ CASES = {
     goal("ofa_accuracy.predict 1e5", 1): (
         10**5, lambda f: f["acc"].predict(f["ofa_choices"]), "numpy-matmul",
         lambda f: _mlp.predict_reference(f["ofa_choices"], f["acc"].res_bin, f["acc"].layers), 1e-5),
+    "ofa_accuracy.predict 100 (a search generation)": (
+        100, lambda f: f["acc"].predict(f["ofa_choices"][:100]), "numpy-matmul",
+        lambda f: _mlp.predict_reference(f["ofa_choices"][:100], f["acc"].res_bin, f["acc"].layers), 1e-5),
     "ofa_note10_latency.predict 1e6": (
         10**6, lambda f: f["note10"].predict(f["note10_choices"]), "numpy",
         lambda f: _additive.predict_reference(f["note10"].space.groups(f["note10_choices"]),

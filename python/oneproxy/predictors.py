@@ -419,7 +419,7 @@ class OFAAccuracy(_BundledOFA):
                 np.load(f, allow_pickle=False) as z:
             self.layers = [(z[f"{k}_weight"], z[f"{k}_bias"]) for k in (0, 2, 4, 6)]
         (w0, self._b0), (w1, self._b1), (w2, self._b2), (w3, b3) = self.layers
-        self._W0T, self._W1T, self._W2T = (np.ascontiguousarray(w.T) for w in (w0, w1, w2))
+        self._W0T, self._W1T, self._W2T = (_mlp.aligned(w.T) for w in (w0, w1, w2))
         self._w3, self._b3 = np.ascontiguousarray(w3[0]), float(b3[0])
         bins = (np.array(self.space.resolutions) - 112) // 16
         self._usable = (bins >= 0) & (bins < 8)
