@@ -119,10 +119,11 @@ def _ranks(F: NDArray, cv: NDArray) -> tuple[NDArray[np.int64], NDArray[np.float
     return rank, crowd
 
 
-def _survivors(F: NDArray, cv: NDArray, n: int) -> NDArray[np.intp]:
+def _survivors(F: NDArray, cv: NDArray, n: int) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+    """The `n` best rows by constrained rank, then larger crowding, and their crowding."""
     rank, crowd = _ranks(F, cv)
-    order = np.lexsort((-crowd, rank))  # by rank, then larger crowding first
-    return order[:n]
+    keep = np.lexsort((-crowd, rank))[:n]
+    return keep, crowd[keep]
 
 
 def _tournament(F: NDArray, cv: NDArray, crowd: NDArray, n: int, rng: np.random.Generator) -> NDArray[np.intp]:
@@ -168,21 +169,21 @@ def _offspring(space: Space, pop: NDArray[np.uint8], F: NDArray, cv: NDArray, cr
     """Up to `n` children (genotypes, canonical rows, keys) of tournament winners: uniform
     crossover with probability `crossover_rate` (else a copy of the first parent), then
     mutation. None repeats an architecture of `taken` or another child: parents are drawn again
-    for duplicates, up to `_MATING_ATTEMPTS` times (then fewer children). Each round mates
-    twice as many pairs as children are missing and keeps the first new ones, which is the same
+    for duplicates, up to `_MATING_ATTEMPTS` times (then fewer children). Each round mates 1.5
+    times as many pairs as children are missing and keeps the first new ones, which is the same
     as drawing one by one and costs one round in most generations."""
     genotypes, rows, keys = [], [], []
     seen: set[bytes] = set()
     need = n
     for _ in range(_MATING_ATTEMPTS):
-        pairs = 2 * need
+        pairs = need + need // 2 + 1
         a, b = pop[_tournament(F, cv, crowd, 2 * pairs, rng)].reshape(2, pairs, -1)
         # Genotypes keep what unused once-for-all blocks hold (as a GA over the raw decisions
         # does): a stage that grows deeper inherits blocks instead of code 0.
         cross = rng.random(pairs) < crossover_rate
-        child = np.where(cross[:, None], space.crossover(a, b, rng, canonical=False), a)
-        child = space.mutate(child, rng, mutation_rate, canonical=False)
-        canon = space.canonical(child)
+        child = np.where(cross[:, None], space._crossover(a, b, rng), a)
+        space._mutate_in_place(child, rng, mutation_rate, None)
+        canon = space._canonical(child)
         fresh = []
         for i, k in enumerate(_keys(canon)):
             if k not in seen and k not in taken:
@@ -269,7 +270,7 @@ def evolve(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] 
                               "constraints": rules, "objectives": [type(o).__qualname__ for o in objs]})
     state = _load(path, fingerprint) if path is not None else None
     if state is not None:
-        gen, pop, pop_values, seen, hv, ref, rng_state, spent = state
+        gen, pop, pop_values, crowd, seen, hv, ref, rng_state, spent = state
         rng = np.random.default_rng()
         rng.bit_generator.state = rng_state
         pop_rows = space.canonical(pop)
@@ -282,10 +283,10 @@ def evolve(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] 
         ref = F0.max(axis=0) + 0.1 * (F0.max(axis=0) - F0.min(axis=0) + 1e-12)
         hv = [_front_hv(F0, _violation(pop_values, rules), ref)]
         gen, spent = 0, 0.0
+        crowd = _ranks(pop_values * sign, _violation(pop_values, rules))[1]
     pop_keys = _keys(pop_rows)
     while gen < generations:
         F, cv = pop_values * sign, _violation(pop_values, rules)
-        crowd = _ranks(F, cv)[1]
         kids, kid_rows, kid_keys = _offspring(space, pop, F, cv, crowd, population, set(pop_keys),
                                               crossover_rate, mutation, rng)
         new = [i for i, k in enumerate(kid_keys) if k not in seen.position]
@@ -293,16 +294,18 @@ def evolve(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] 
             seen.add(kid_rows[new], evaluate(kid_rows[new]))
         kid_values = seen.values[[seen.position[k] for k in kid_keys]].reshape(len(kid_keys), m)
         values = np.concatenate([pop_values, kid_values])
-        keep = _survivors(values * sign, _violation(values, rules), population)
+        # the tournaments of the next generation use the crowding of this survival (as pymoo)
+        keep, crowd = _survivors(values * sign, _violation(values, rules), population)
         pop, pop_rows = np.concatenate([pop, kids])[keep], np.concatenate([pop_rows, kid_rows])[keep]
-        pop_values, pop_keys = values[keep], [(pop_keys + kid_keys)[i] for i in keep]
+        merged_keys = pop_keys + kid_keys
+        pop_values, pop_keys = values[keep], [merged_keys[i] for i in keep]
         hv.append(_front_hv(pop_values * sign, _violation(pop_values, rules), ref))
         gen += 1
         if progress:
             print(f"\rgeneration {gen}/{generations}  evaluated {len(seen.rows)}  hypervolume {hv[-1]:.6g}",
                   end="\n" if gen == generations else "", file=sys.stderr, flush=True)
         if path is not None:
-            _save(path, fingerprint, gen, pop, pop_values, seen, hv, ref, rng.bit_generator.state,
+            _save(path, fingerprint, gen, pop, pop_values, crowd, seen, hv, ref, rng.bit_generator.state,
                   spent + time.perf_counter() - t0)
     F = pop_values * sign
     best = np.flatnonzero(_violation(pop_values, rules) <= 0)
@@ -340,14 +343,14 @@ def _front_hv(F: NDArray, cv: NDArray, ref: NDArray) -> float:
     return float(hypervolume(feasible, ref)) if len(feasible) else 0.0
 
 
-def _save(path: Path, fingerprint: str, gen: int, pop: NDArray, pop_values: NDArray, seen: _Evaluated,
+def _save(path: Path, fingerprint: str, gen: int, pop: NDArray, pop_values: NDArray, crowd: NDArray, seen: _Evaluated,
           hv: list[float], ref: NDArray, rng_state: Mapping[str, Any], spent: float) -> None:
     header = {"fingerprint": fingerprint, "generation": gen, "hv": hv, "rng": dict(rng_state), "seconds": spent}
-    atomic_savez(path, header, population=pop, population_values=pop_values, evaluated_choices=seen.rows,
+    atomic_savez(path, header, population=pop, population_values=pop_values, crowding=crowd, evaluated_choices=seen.rows,
                  evaluated_values=seen.values, reference=ref)
 
 
-def _load(path: Path, fingerprint: str) -> tuple[int, NDArray, NDArray, _Evaluated, list[float], NDArray,
+def _load(path: Path, fingerprint: str) -> tuple[int, NDArray, NDArray, NDArray, _Evaluated, list[float], NDArray,
                                                  dict[str, Any], float] | None:
     if not path.exists():
         return None
@@ -356,6 +359,6 @@ def _load(path: Path, fingerprint: str) -> tuple[int, NDArray, NDArray, _Evaluat
         if header["fingerprint"] != fingerprint:
             raise ValueError(f"checkpoint {str(path)!r} belongs to a search with other arguments; "
                              f"remove it or pass another path")
-        return (int(header["generation"]), z["population"], z["population_values"],
+        return (int(header["generation"]), z["population"], z["population_values"], z["crowding"],
                 _Evaluated(z["evaluated_choices"], z["evaluated_values"]), list(header["hv"]), z["reference"],
                 header["rng"], float(header["seconds"]))

@@ -303,17 +303,10 @@ class Space:
         ``canonical=False`` treats rows as genotypes: unused entries (a once-for-all block past
         its stage's depth) mutate too and are kept, so a later, deeper stage inherits them."""
         c = self.canonical(choices) if canonical else self.check_choices(choices).copy()
-        rng = _rng(seed)
         rate = 1.0 / self.n_positions if rate is None else float(rate)
         if not 0.0 <= rate <= 1.0:
             raise ValueError(f"rate must be in [0, 1], got {rate}")
-        flip = (rng.random(c.shape) < rate) & (self.n_choices > 1)
-        if canonical:
-            flip &= self.active(c)
-        rows, cols = np.nonzero(flip)
-        k = self.n_choices[cols]
-        shift = 1 + (rng.random(len(k)) * (k - 1)).astype(np.int64)  # uniform over the other k - 1 codes
-        c[rows, cols] = (c[rows, cols] + shift) % k
+        self._mutate_in_place(c, _rng(seed), rate, self.active(c) if canonical else None)
         return self.canonical(c) if canonical else c
 
     def crossover(self, a: ArrayLike, b: ArrayLike, seed: Seed = None, *, canonical: bool = True) -> NDArray[np.uint8]:
@@ -322,9 +315,25 @@ class Space:
         ca, cb = self.check_choices(a, "a"), self.check_choices(b, "b")
         if ca.shape != cb.shape:
             raise ValueError(f"a and b must have the same shape, got {ca.shape} and {cb.shape}")
-        take_b = _rng(seed).random(ca.shape) < 0.5
-        child = np.where(take_b, cb, ca)
+        child = self._crossover(ca, cb, _rng(seed))
         return self.canonical(child) if canonical else child
+
+    # Unchecked operators on valid uint8 rows (the search's inner loop calls them directly).
+    def _mutate_in_place(self, c: NDArray[np.uint8], rng: np.random.Generator, rate: float,
+                         used: NDArray[np.bool_] | None) -> None:
+        flip = rng.random(c.shape) < rate
+        if used is not None:
+            flip &= used
+        rows, cols = np.nonzero(flip)
+        k = self.n_choices[cols]
+        shift = 1 + (rng.random(len(k)) * (k - 1)).astype(np.int64)  # uniform over the other k - 1 codes
+        c[rows, cols] = (c[rows, cols] + shift) % k  # a single-choice entry stays (shift 1 mod 1)
+
+    def _crossover(self, a: NDArray[np.uint8], b: NDArray[np.uint8], rng: np.random.Generator) -> NDArray[np.uint8]:
+        return np.where(rng.random(a.shape) < 0.5, b, a)
+
+    def _canonical(self, c: NDArray[np.uint8]) -> NDArray[np.uint8]:
+        return np.where(self.active(c), c, np.uint8(0))
 
     def _row(self, arch: int | ArrayLike) -> NDArray[np.uint8]:
         """One canonical row from an index or a row of choices."""
