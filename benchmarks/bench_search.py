@@ -2,7 +2,8 @@
 once-for-all MobileNetV3 at 160-224 px, maximise ofa_accuracy(), minimise ofa_note10_latency(),
 population 100 x 50 generations; pymoo with integer sampling, uniform crossover, rounded
 polynomial mutation and duplicate elimination. Prints both hypervolumes (reference point:
-accuracy 0.70, latency 60 ms) per seed and the front of scan(sample=1e6) for scale.
+accuracy 0.70, latency 60 ms) per seed and the front of scan(sample=1e6) for scale. Twenty
+seeds: the per-seed spread (sd about 0.05) hides differences of 0.02 in five.
 Issue 9's goals: mean hypervolume >= pymoo's and >= 10x faster. Needs `pip install pymoo`."""
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from oneproxy.spaces import OFAMobileNetV3
 
 pymoo = pytest.importorskip("pymoo")
 REF = np.array([-0.70, 60.0])
-SEEDS = range(5)
+SEEDS = range(20)
 
 
 @functools.cache
@@ -61,12 +62,13 @@ def run_oneproxy(seed: int) -> np.ndarray:
 
 @pytest.mark.parametrize("impl", ["oneproxy", "reference"])
 def test_nsga2(benchmark, impl):
-    benchmark.group = goal("NSGA-II OFA 100 x 50 (5 seeds)", 10)
+    benchmark.group = goal("NSGA-II OFA 100 x 50 (20 seeds)", 10)
     benchmark.extra_info["impl"] = "pymoo" if impl == "reference" else impl
     run = run_oneproxy if impl == "oneproxy" else run_pymoo
     fronts = benchmark.pedantic(lambda: [run(s) for s in SEEDS], rounds=1)
     hv = [hypervolume(F, REF) for F in fronts]
-    print(f"\n{benchmark.extra_info['impl']}: hypervolume per seed {np.round(hv, 4).tolist()}, mean {np.mean(hv):.4f}")
+    print(f"\n{benchmark.extra_info['impl']}: hypervolume per seed {np.round(hv, 4).tolist()}, "
+          f"mean {np.mean(hv):.4f} (standard error {np.std(hv, ddof=1) / np.sqrt(len(hv)):.4f})")
 
 
 def test_against_a_million_samples():

@@ -259,13 +259,13 @@ def _search(args: argparse.Namespace) -> None:
     result = evolve(space, objs, senses, population=args.population, generations=args.generations,
                     seed=args.seed, constraints=constraints, checkpoint=args.checkpoint)
     names = args.objectives.split(",")
-    print(f"front: {len(result.front)} architectures; {len(result.evaluated)} evaluated in "
+    print(f"front: {len(result.front)} architectures; {len(result.evaluated_values)} evaluated in "
           f"{result.seconds:.1f} s; hypervolume {result.hypervolume[0]:.4g} -> {result.hypervolume[-1]:.4g}")
     _write_front(space, result.front, result.indices, names, args.out)
     if args.out is not None and len(names) == 2:
         from oneproxy.plots import search_front
 
-        png = search_front(np.array(list(result.evaluated.values())), result.front, names,
+        png = search_front(result.evaluated_values, result.front, names,
                            args.out.with_suffix(".png"))
         print(f"wrote {png}")
 
