@@ -1,10 +1,12 @@
 """Evolutionary multi-objective search (NSGA-II) over a space, on the compiled Pareto core.
 
 Where objectives are not additive (accuracy predictors, measured latency, training) scans do
-not apply; `evolve` runs NSGA-II (Deb et al., 2002): non-dominated sorting and crowding distance
-from the C++ core, binary tournaments, the space's own `crossover` and `mutate` (which respect
-`n_choices` and canonical forms), duplicate elimination by index, and constrained domination
-for latency budgets. Every architecture is evaluated once (a cache keyed by canonical row).
+not apply; `evolve` runs NSGA-II (Deb et al., 2002). Each generation is one Numba kernel
+(`_variation.offspring`: crowded binary tournaments, the uniform crossover and mutation that
+`Space.crossover`/`Space.mutate` also run, canonical rows, and duplicate elimination in a hash
+table of every architecture evaluated), one batch of evaluations of the new architectures only,
+and the C++ core's non-dominated sorting and crowding distance for survival, with constrained
+domination for latency budgets.
 
 Examples
 --------
@@ -31,13 +33,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from oneproxy.pareto import crowding_distance, hypervolume, nondominated_sort
+from oneproxy import _core, _variation
+from oneproxy.pareto import nondominated_sort
 from oneproxy.scan import _check_objectives, _evaluate, atomic_savez
-from oneproxy.spaces import Space, get
+from oneproxy.spaces import Space, _seed, get
 
 __all__ = ["SearchResult", "evolve"]
 
-_MATING_ATTEMPTS = 20  # draws of parents per generation before settling for fewer new children
+_MATING_ATTEMPTS = 20  # matings per missing child before a generation settles for fewer
 
 
 @dataclass(frozen=True)
@@ -100,19 +103,22 @@ def _violation(values: NDArray, rules: list[tuple[int, str, float]]) -> NDArray[
 
 
 def _ranks(F: NDArray, cv: NDArray) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-    """Constrained non-dominated ranks and crowding (Deb): feasible points by Pareto fronts,
-    then infeasible ones by violation, each violation level its own front."""
+    """Constrained non-dominated ranks and crowding (Deb) of minimised F (n, m), checked finite
+    by `evolve`: feasible points by Pareto fronts, then infeasible ones by violation, each
+    violation level its own front. Calls the core directly (the inner loop's arrays are valid)."""
+    minimise = [False] * F.shape[1]
     feasible = cv <= 0
     if feasible.all():
-        rank = nondominated_sort(F)
-        return rank, crowding_distance(F, rank)
+        rank = _core.nondominated_sort(F, minimise)
+        return rank, _core.crowding_distance(F, rank)
     rank = np.empty(len(F), dtype=np.int64)
     crowd = np.zeros(len(F))
     top = 0
     if feasible.any():
-        r = nondominated_sort(F[feasible])
+        Ff = np.ascontiguousarray(F[feasible])
+        r = _core.nondominated_sort(Ff, minimise)
         rank[feasible] = r
-        crowd[feasible] = crowding_distance(F[feasible], r)
+        crowd[feasible] = _core.crowding_distance(Ff, r)
         top = int(r.max()) + 1
     levels = np.unique(cv[~feasible], return_inverse=True)[1]
     rank[~feasible] = top + levels
@@ -126,78 +132,37 @@ def _survivors(F: NDArray, cv: NDArray, n: int) -> tuple[NDArray[np.intp], NDArr
     return keep, crowd[keep]
 
 
-def _tournament(F: NDArray, cv: NDArray, crowd: NDArray, n: int, rng: np.random.Generator) -> NDArray[np.intp]:
-    """Winners of `n` binary tournaments between the members of random permutations (each
-    member plays equally often): less constraint violation wins, then Pareto dominance, then
-    the larger crowding distance, then a coin (NSGA-II's crowded comparison, as in pymoo)."""
-    size = len(F)
-    players = np.argsort(rng.random((-(-2 * n // size), size)), axis=1).ravel()[:2 * n]
-    a, b = players[:n], players[n:]
-    fa, fb = F[a], F[b]
-    a_dominates = (fa <= fb).all(axis=1) & (fa < fb).any(axis=1)
-    b_dominates = (fb <= fa).all(axis=1) & (fb < fa).any(axis=1)
-    pick_a = np.where(crowd[a] == crowd[b], rng.random(n) < 0.5, crowd[a] > crowd[b])
-    pick_a = (pick_a | a_dominates) & ~b_dominates
-    pick_a = np.where(cv[a] == cv[b], pick_a, cv[a] < cv[b])
-    return np.where(pick_a, a, b)
+class _Archive:
+    """Every architecture evaluated: canonical rows (n, P), their values (n, m), the hash table
+    the `_variation` kernels look rows up in, and the marks they use to drop duplicates."""
+
+    def __init__(self, positions: int, m: int, capacity: int) -> None:
+        self.n = 0
+        self.rows = np.zeros((capacity, positions), dtype=np.uint8)
+        self.values = np.full((capacity, m), np.nan)
+        self.stamp = np.full(capacity, -1, dtype=np.int64)
+        self.table = np.full(_table_size(capacity), -1, dtype=np.int64)
+
+    def reserve(self, k: int) -> None:
+        """Room for `k` more rows (doubling, and rehashing, when full)."""
+        if self.n + k <= len(self.rows):
+            return
+        old = self.rows[:self.n]
+        capacity = max(2 * len(self.rows), self.n + k)
+        grown = _Archive(self.rows.shape[1], self.values.shape[1], capacity)
+        grown.add(old)
+        grown.values[:self.n] = self.values[:self.n]
+        self.rows, self.values, self.stamp, self.table = grown.rows, grown.values, grown.stamp, grown.table
+
+    def add(self, rows: NDArray[np.uint8]) -> NDArray[np.int64]:
+        """Positions of canonical `rows`, adding the new ones (first copy first)."""
+        self.reserve(len(rows))
+        where, self.n = _variation.add_rows(np.ascontiguousarray(rows), self.rows, self.n, self.table)
+        return where  # type: ignore[no-any-return]
 
 
-def _keys(rows: NDArray[np.uint8]) -> list[bytes]:
-    """Hashable keys of canonical rows (n, P): their bytes (equal rows, equal architectures)."""
-    rows = np.ascontiguousarray(rows)
-    return rows.view(np.dtype((np.void, rows.shape[1]))).ravel().tolist()  # type: ignore[return-value]
-
-
-class _Evaluated:
-    """Every architecture evaluated, in order: canonical rows, objective values and a dict from
-    row key to position, so that none is evaluated twice."""
-
-    def __init__(self, rows: NDArray[np.uint8], values: NDArray[np.float64]) -> None:
-        self.rows, self.values = rows, values
-        self.position = {k: i for i, k in enumerate(_keys(rows))}
-
-    def add(self, rows: NDArray[np.uint8], values: NDArray[np.float64]) -> None:
-        n = len(self.rows)
-        self.position.update((k, n + i) for i, k in enumerate(_keys(rows)))
-        self.rows = np.concatenate([self.rows, rows])
-        self.values = np.concatenate([self.values, values])
-
-
-def _offspring(space: Space, pop: NDArray[np.uint8], F: NDArray, cv: NDArray, crowd: NDArray, n: int,
-               taken: set[bytes], crossover_rate: float, mutation_rate: float,
-               rng: np.random.Generator) -> tuple[NDArray[np.uint8], NDArray[np.uint8], list[bytes]]:
-    """Up to `n` children (genotypes, canonical rows, keys) of tournament winners: uniform
-    crossover with probability `crossover_rate` (else a copy of the first parent), then
-    mutation. None repeats an architecture of `taken` or another child: parents are drawn again
-    for duplicates, up to `_MATING_ATTEMPTS` times (then fewer children). Each round mates 1.5
-    times as many pairs as children are missing and keeps the first new ones, which is the same
-    as drawing one by one and costs one round in most generations."""
-    genotypes, rows, keys = [], [], []
-    seen: set[bytes] = set()
-    need = n
-    for _ in range(_MATING_ATTEMPTS):
-        pairs = need + need // 2 + 1
-        a, b = pop[_tournament(F, cv, crowd, 2 * pairs, rng)].reshape(2, pairs, -1)
-        # Genotypes keep what unused once-for-all blocks hold (as a GA over the raw decisions
-        # does): a stage that grows deeper inherits blocks instead of code 0.
-        cross = rng.random(pairs) < crossover_rate
-        child = np.where(cross[:, None], space._crossover(a, b, rng), a)
-        space._mutate_in_place(child, rng, mutation_rate, None)
-        canon = space._canonical(child)
-        fresh = []
-        for i, k in enumerate(_keys(canon)):
-            if k not in seen and k not in taken:
-                seen.add(k)
-                keys.append(k)
-                fresh.append(i)
-                if len(fresh) == need:
-                    break
-        genotypes.append(child[fresh])
-        rows.append(canon[fresh])
-        need -= len(fresh)
-        if need == 0:
-            break
-    return np.concatenate(genotypes), np.concatenate(rows), keys
+def _table_size(capacity: int) -> int:
+    return 1 << max(4, (2 * capacity - 1).bit_length())  # load factor at most 1/2
 
 
 def evolve(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] | None = None, *,
@@ -255,10 +220,14 @@ def evolve(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] 
 
     def evaluate(c: NDArray[np.uint8]) -> NDArray[np.float64]:
         if evaluator is None:
-            return _evaluate(objs, c)
-        v = np.asarray(evaluator(c), dtype=np.float64)
-        if v.shape != (len(c), m):
-            raise ValueError(f"evaluator must return shape ({len(c)}, {m}), got {v.shape}")
+            v = _evaluate(objs, c)
+        else:
+            v = np.asarray(evaluator(c), dtype=np.float64)
+            if v.shape != (len(c), m):
+                raise ValueError(f"evaluator must return shape ({len(c)}, {m}), got {v.shape}")
+        if np.isnan(v).any():
+            i, k = (int(x[0]) for x in np.nonzero(np.isnan(v)))
+            raise ValueError(f"objective {k} is NaN for architecture {space.to_string(c[i])!r}")
         return v
 
     if space.size < population:
@@ -268,69 +237,68 @@ def evolve(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] 
                               "population": population, "generations": generations, "seed": seed,
                               "crossover_rate": crossover_rate, "mutation_rate": mutation_rate,
                               "constraints": rules, "objectives": [type(o).__qualname__ for o in objs]})
-    state = _load(path, fingerprint) if path is not None else None
+    state = _load(path, fingerprint, space.n_positions, m, population * (generations + 1)) if path is not None else None
     if state is not None:
-        gen, pop, pop_values, crowd, seen, hv, ref, rng_state, spent = state
+        gen, pop, pop_at, crowd, archive, hv, ref, rng_state, spent = state
         rng = np.random.default_rng()
         rng.bit_generator.state = rng_state
-        pop_rows = space.canonical(pop)
     else:
         rng = np.random.default_rng(seed)
-        pop, pop_rows = _initial(space, population, rng)
-        pop_values = evaluate(pop_rows)
-        seen = _Evaluated(pop_rows, pop_values)
-        F0 = pop_values * sign
+        archive = _Archive(space.n_positions, m, min(population * (generations + 1), 64 * population))
+        pop, pop_at = _initial(space, population, rng, archive)
+        archive.values[:population] = evaluate(archive.rows[:population])
+        F0, cv0 = archive.values[pop_at] * sign, _violation(archive.values[pop_at], rules)
         ref = F0.max(axis=0) + 0.1 * (F0.max(axis=0) - F0.min(axis=0) + 1e-12)
-        hv = [_front_hv(F0, _violation(pop_values, rules), ref)]
+        hv = [_front_hv(F0, cv0, ref)]
+        crowd = _ranks(F0, cv0)[1]
         gen, spent = 0, 0.0
-        crowd = _ranks(pop_values * sign, _violation(pop_values, rules))[1]
-    pop_keys = _keys(pop_rows)
     while gen < generations:
-        F, cv = pop_values * sign, _violation(pop_values, rules)
-        kids, kid_rows, kid_keys = _offspring(space, pop, F, cv, crowd, population, set(pop_keys),
-                                              crossover_rate, mutation, rng)
-        new = [i for i, k in enumerate(kid_keys) if k not in seen.position]
-        if new:
-            seen.add(kid_rows[new], evaluate(kid_rows[new]))
-        kid_values = seen.values[[seen.position[k] for k in kid_keys]].reshape(len(kid_keys), m)
-        values = np.concatenate([pop_values, kid_values])
+        values = archive.values[pop_at]
+        archive.reserve(population)
+        archive.stamp[pop_at] = gen  # children must differ from these and from each other
+        old = archive.n
+        kids, kids_at, archive.n = _variation.offspring(
+            _seed(rng), pop, values * sign, _violation(values, rules), crowd, population, _MATING_ATTEMPTS,
+            crossover_rate, mutation, space.n_choices, space._switch, space._threshold, archive.rows, archive.n,
+            archive.table, archive.stamp, gen)
+        if archive.n > old:
+            archive.values[old:archive.n] = evaluate(archive.rows[old:archive.n])
+        merged_at = np.concatenate([pop_at, kids_at])
+        values = archive.values[merged_at]
         # the tournaments of the next generation use the crowding of this survival (as pymoo)
         keep, crowd = _survivors(values * sign, _violation(values, rules), population)
-        pop, pop_rows = np.concatenate([pop, kids])[keep], np.concatenate([pop_rows, kid_rows])[keep]
-        merged_keys = pop_keys + kid_keys
-        pop_values, pop_keys = values[keep], [merged_keys[i] for i in keep]
-        hv.append(_front_hv(pop_values * sign, _violation(pop_values, rules), ref))
+        pop, pop_at, values = np.concatenate([pop, kids])[keep], merged_at[keep], values[keep]
+        hv.append(_front_hv(values * sign, _violation(values, rules), ref))
         gen += 1
         if progress:
-            print(f"\rgeneration {gen}/{generations}  evaluated {len(seen.rows)}  hypervolume {hv[-1]:.6g}",
+            print(f"\rgeneration {gen}/{generations}  evaluated {archive.n}  hypervolume {hv[-1]:.6g}",
                   end="\n" if gen == generations else "", file=sys.stderr, flush=True)
         if path is not None:
-            _save(path, fingerprint, gen, pop, pop_values, crowd, seen, hv, ref, rng.bit_generator.state,
+            _save(path, fingerprint, gen, pop, pop_at, crowd, archive, hv, ref, rng.bit_generator.state,
                   spent + time.perf_counter() - t0)
-    F = pop_values * sign
-    best = np.flatnonzero(_violation(pop_values, rules) <= 0)
+    values = archive.values[pop_at]
+    F = values * sign
+    best = np.flatnonzero(_violation(values, rules) <= 0)
     if len(best):
         best = best[nondominated_sort(F[best]) == 0]
         best = best[np.lexsort(F[best].T[::-1])]
-    return SearchResult(pop_values[best], pop_rows[best], _indices(space, pop_rows[best]), seen.rows, seen.values,
-                        np.array(hv), ref, spent + time.perf_counter() - t0, space)
+    rows = archive.rows[pop_at[best]]
+    return SearchResult(values[best], rows, _indices(space, rows), archive.rows[:archive.n].copy(),
+                        archive.values[:archive.n].copy(), np.array(hv), ref, spent + time.perf_counter() - t0, space)
 
 
-def _initial(space: Space, n: int, rng: np.random.Generator) -> tuple[NDArray[np.uint8], NDArray[np.uint8]]:
-    """`n` random genotypes of distinct architectures (`Space.sample_genotypes`), and their
-    canonical rows."""
-    genotypes = rows = np.empty((0, space.n_positions), np.uint8)
-    seen: set[bytes] = set()
-    while len(rows) < n:
-        g = space.sample_genotypes(n - len(rows), rng)
-        canon = space.canonical(g)
-        fresh = []
-        for i, k in enumerate(_keys(canon)):
-            if k not in seen:
-                seen.add(k)
-                fresh.append(i)
-        genotypes, rows = np.concatenate([genotypes, g[fresh]]), np.concatenate([rows, canon[fresh]])
-    return genotypes, rows
+def _initial(space: Space, n: int, rng: np.random.Generator, archive: _Archive) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
+    """`n` random genotypes of distinct architectures (`Space.sample_genotypes`), added to the
+    empty `archive` (they take its first `n` positions), and their positions."""
+    genotypes = np.empty((0, space.n_positions), np.uint8)
+    while len(genotypes) < n:
+        g = space.sample_genotypes(n - len(genotypes), rng)
+        before = archive.n
+        where = archive.add(space.canonical(g))
+        _, first = np.unique(where, return_index=True)
+        first = np.sort(first[where[first] >= before])  # new ones, first copies, in order
+        genotypes = np.concatenate([genotypes, g[first]])
+    return genotypes, np.arange(n, dtype=np.int64)
 
 
 def _indices(space: Space, rows: NDArray[np.uint8]) -> list[int]:
@@ -340,18 +308,19 @@ def _indices(space: Space, rows: NDArray[np.uint8]) -> list[int]:
 
 def _front_hv(F: NDArray, cv: NDArray, ref: NDArray) -> float:
     feasible = F[cv <= 0]
-    return float(hypervolume(feasible, ref)) if len(feasible) else 0.0
+    return float(_core.hypervolume(feasible, ref)) if len(feasible) else 0.0
 
 
-def _save(path: Path, fingerprint: str, gen: int, pop: NDArray, pop_values: NDArray, crowd: NDArray, seen: _Evaluated,
+def _save(path: Path, fingerprint: str, gen: int, pop: NDArray, pop_at: NDArray, crowd: NDArray, archive: _Archive,
           hv: list[float], ref: NDArray, rng_state: Mapping[str, Any], spent: float) -> None:
     header = {"fingerprint": fingerprint, "generation": gen, "hv": hv, "rng": dict(rng_state), "seconds": spent}
-    atomic_savez(path, header, population=pop, population_values=pop_values, crowding=crowd, evaluated_choices=seen.rows,
-                 evaluated_values=seen.values, reference=ref)
+    atomic_savez(path, header, population=pop, population_at=pop_at, crowding=crowd,
+                 evaluated_choices=archive.rows[:archive.n], evaluated_values=archive.values[:archive.n],
+                 reference=ref)
 
 
-def _load(path: Path, fingerprint: str) -> tuple[int, NDArray, NDArray, NDArray, _Evaluated, list[float], NDArray,
-                                                 dict[str, Any], float] | None:
+def _load(path: Path, fingerprint: str, positions: int, m: int, capacity: int) -> tuple[
+        int, NDArray, NDArray, NDArray, _Archive, list[float], NDArray, dict[str, Any], float] | None:
     if not path.exists():
         return None
     with np.load(path, allow_pickle=False) as z:
@@ -359,6 +328,9 @@ def _load(path: Path, fingerprint: str) -> tuple[int, NDArray, NDArray, NDArray,
         if header["fingerprint"] != fingerprint:
             raise ValueError(f"checkpoint {str(path)!r} belongs to a search with other arguments; "
                              f"remove it or pass another path")
-        return (int(header["generation"]), z["population"], z["population_values"], z["crowding"],
-                _Evaluated(z["evaluated_choices"], z["evaluated_values"]), list(header["hv"]), z["reference"],
-                header["rng"], float(header["seconds"]))
+        rows = z["evaluated_choices"]
+        archive = _Archive(positions, m, max(len(rows), min(capacity, 2 * len(rows))))
+        archive.add(rows)  # distinct rows: they keep their positions
+        archive.values[:len(rows)] = z["evaluated_values"]
+        return (int(header["generation"]), z["population"], z["population_at"], z["crowding"], archive,
+                list(header["hv"]), z["reference"], header["rng"], float(header["seconds"]))

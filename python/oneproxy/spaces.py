@@ -47,7 +47,7 @@ from typing import Any, ClassVar, Union
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from oneproxy import _radix
+from oneproxy import _radix, _variation
 
 __all__ = ["Space", "NASBench201", "FBNet", "OFAMobileNetV3", "get", "available"]
 
@@ -58,6 +58,11 @@ _M64 = (1 << 64) - 1
 
 def _rng(seed: Seed) -> np.random.Generator:
     return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+
+
+def _seed(seed: Seed) -> int:
+    """A seed for the Numba kernels' generator, drawn from `seed`'s NumPy generator."""
+    return int(_rng(seed).integers(2**32))
 
 
 class Space:
@@ -89,6 +94,8 @@ class Space:
 
     def __init__(self) -> None:
         self._starts, self._products = _radix.chunks(self._radices)
+        self.n_choices = np.ascontiguousarray(self.n_choices, dtype=np.int64)
+        self._switch, self._threshold = self._activation()
         self.size = functools.reduce(operator.mul, (int(r) for r in self._radices), 1)
         self._group_offsets = np.concatenate([[0], np.cumsum(self.group_sizes)]).astype(np.int64)
 
@@ -115,9 +122,18 @@ class Space:
     def _number_from_index(self, lo: NDArray[np.uint64]) -> NDArray[np.uint64]:
         return lo
 
+    def _activation(self) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """(switch, threshold), each (P,): entry p is used when ``switch[p] < 0`` or
+        ``choices[switch[p]] >= threshold[p]``; by default every entry is used."""
+        return np.full(self.n_positions, -1, dtype=np.int64), np.zeros(self.n_positions, dtype=np.int64)
+
     def active(self, choices: NDArray[np.uint8]) -> NDArray[np.bool_]:
-        """Which entries of canonical `choices` (n, P) matter (False: unused, held at 0)."""
-        return np.ones(choices.shape, dtype=bool)
+        """Which entries of `choices` (n, P) matter (False: unused, 0 in canonical rows)."""
+        switched = self._switch >= 0
+        out = np.ones(choices.shape, dtype=bool)
+        if switched.any():
+            out[:, switched] = choices[:, self._switch[switched]] >= self._threshold[switched]
+        return out
 
     #: Whether indices are the mixed-radix numbers of the digits (so consecutive indices are an
     #: odometer over the digits); False for NAS-Bench-201's shuffled official indices.
@@ -180,9 +196,10 @@ class Space:
 
     def canonical(self, choices: ArrayLike) -> NDArray[np.uint8]:
         """A copy of `choices` (n, P) with unused entries set to 0 (a no-op for most spaces)."""
-        c = self.check_choices(choices).copy()
-        c[~self.active(c)] = 0
-        return c
+        c = self.check_choices(choices)
+        out = np.empty_like(c)
+        _variation.canonical(c, self._switch, self._threshold, out)
+        return out
 
     def decode(self, indices: Indices) -> NDArray[np.uint8]:
         """Canonical choices of indices: shape (P,) for one index, (n, P) for several."""
@@ -306,7 +323,7 @@ class Space:
         rate = 1.0 / self.n_positions if rate is None else float(rate)
         if not 0.0 <= rate <= 1.0:
             raise ValueError(f"rate must be in [0, 1], got {rate}")
-        self._mutate_in_place(c, _rng(seed), rate, self.active(c) if canonical else None)
+        _variation.mutate(c, _seed(seed), rate, self.n_choices, self._switch, self._threshold, canonical)
         return self.canonical(c) if canonical else c
 
     def crossover(self, a: ArrayLike, b: ArrayLike, seed: Seed = None, *, canonical: bool = True) -> NDArray[np.uint8]:
@@ -315,25 +332,9 @@ class Space:
         ca, cb = self.check_choices(a, "a"), self.check_choices(b, "b")
         if ca.shape != cb.shape:
             raise ValueError(f"a and b must have the same shape, got {ca.shape} and {cb.shape}")
-        child = self._crossover(ca, cb, _rng(seed))
+        child = np.empty_like(ca)
+        _variation.crossover(ca, cb, _seed(seed), child)
         return self.canonical(child) if canonical else child
-
-    # Unchecked operators on valid uint8 rows (the search's inner loop calls them directly).
-    def _mutate_in_place(self, c: NDArray[np.uint8], rng: np.random.Generator, rate: float,
-                         used: NDArray[np.bool_] | None) -> None:
-        flip = rng.random(c.shape) < rate
-        if used is not None:
-            flip &= used
-        rows, cols = np.nonzero(flip)
-        k = self.n_choices[cols]
-        shift = 1 + (rng.random(len(k)) * (k - 1)).astype(np.int64)  # uniform over the other k - 1 codes
-        c[rows, cols] = (c[rows, cols] + shift) % k  # a single-choice entry stays (shift 1 mod 1)
-
-    def _crossover(self, a: NDArray[np.uint8], b: NDArray[np.uint8], rng: np.random.Generator) -> NDArray[np.uint8]:
-        return np.where(rng.random(a.shape) < 0.5, b, a)
-
-    def _canonical(self, c: NDArray[np.uint8]) -> NDArray[np.uint8]:
-        return np.where(self.active(c), c, np.uint8(0))
 
     def _row(self, arch: int | ArrayLike) -> NDArray[np.uint8]:
         """One canonical row from an index or a row of choices."""
@@ -506,14 +507,17 @@ class OFAMobileNetV3(Space):
             return self.resolutions
         return self.DEPTHS if position <= 5 else self.KERNELS if position <= 25 else self.EXPANDS
 
-    def active(self, choices: NDArray[np.uint8]) -> NDArray[np.bool_]:
-        depth = choices[:, 1:6].astype(np.int64) + 2
-        used = np.arange(4) < depth[:, :, None]  # (n, 5 stages, 4 blocks)
-        used = used.reshape(len(choices), 20)
-        out = np.ones(choices.shape, dtype=bool)
-        out[:, 6:26] = used
-        out[:, 26:46] = used
-        return out
+    def _activation(self) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        # block j of stage s (kernel 6 + 4s + j, expansion 26 + 4s + j) is used when the
+        # stage's depth code d (depth d + 2) is at least j - 1
+        switch = np.full(46, -1, dtype=np.int64)
+        threshold = np.zeros(46, dtype=np.int64)
+        for s in range(5):
+            for j in (2, 3):
+                for first in (6, 26):
+                    switch[first + 4 * s + j] = 1 + s
+                    threshold[first + 4 * s + j] = j - 1
+        return switch, threshold
 
     def groups(self, choices: ArrayLike) -> NDArray[np.int16]:
         c = self.check_choices(choices)
