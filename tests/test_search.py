@@ -89,6 +89,17 @@ def test_checkpoint_resumes_to_the_same_result(tmp_path, ofa_objectives):
         evolve(OFA, ofa_objectives, ["max", "min"], population=20, generations=9, checkpoint=path, progress=False)
 
 
+def test_nan_objectives_are_refused(ofa_objectives):
+    def evaluator(c):
+        v = np.column_stack([o.predict(c) for o in ofa_objectives])
+        v[len(c) // 2, 1] = np.nan
+        return v
+
+    with pytest.raises(ValueError, match="objective 1 is NaN for architecture"):
+        evolve(OFA, ofa_objectives, ["max", "min"], population=8, generations=1, evaluator=evaluator,
+               progress=False)
+
+
 def test_population_larger_than_the_space():
     nb = NASBench201()
     lat = predictors.linear_latency("nb201", "pixel3")
