@@ -155,7 +155,31 @@ def test_scan_and_front_commands_write_the_api_front(tmp_path, capsys):
     assert len(out.read_text().splitlines()) == len(whole.front) + 1
 
 
+def test_search_command_writes_the_api_front(tmp_path, capsys):
+    """`oneproxy search` gives evolve's front for the same arguments, as CSV and a PNG."""
+    from oneproxy import predictors, spaces
+    from oneproxy.search import evolve
+
+    out = tmp_path / "front.csv"
+    argv = ["search", "--space", "ofa-mbv3", "--objectives", "accuracy,note10", "--population", "16",
+            "--generations", "3", "--seed", "2", "--crossover-rate", "0.6", "--mutation-rate", "0.05",
+            "--budget", "1<=30", "--out", str(out)]
+    assert main(argv) == 0
+    ofa = spaces.OFAMobileNetV3(range(160, 225, 4))
+    r = evolve(ofa, [predictors.ofa_accuracy(ofa), predictors.ofa_note10_latency(ofa)], ["max", "min"],
+               population=16, generations=3, seed=2, crossover_rate=0.6, mutation_rate=0.05,
+               constraints={1: ("<=", 30.0)}, progress=False)
+    header, *rows = out.read_text().splitlines()
+    assert header.startswith("index,accuracy,note10")
+    assert [int(row.split(",")[0]) for row in rows] == r.indices
+    assert all(float(row.split(",")[2]) <= 30.0 for row in rows)
+    assert out.with_suffix(".png").stat().st_size > 0
+    assert f"{len(r.evaluated_values)} evaluated" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("argv, message", [
+    (["search", "--space", "ofa-mbv3", "--objectives", "accuracy,note10", "--crossover-rate", "2"], "crossover_rate"),
+    (["search", "--space", "ofa-mbv3", "--objectives", "accuracy,note10", "--budget", "1<25"], "--budget"),
     (["scan", "--space", "fbnet", "--objectives", "pixel3", "--stop", "1.5"], "--stop must be a whole number"),
     (["scan", "--space", "fbnet", "--objectives", "pixel3", "--stop", "1e30"], "stop <= size"),
     (["scan", "--space", "fbnet", "--objectives", "nope"], "device must be one of"),

@@ -146,6 +146,10 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--population", type=int, default=100, help="population size (default 100)")
     search.add_argument("--generations", type=int, default=50, help="generations (default 50)")
     search.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    search.add_argument("--crossover-rate", type=float, default=0.3, metavar="P",
+                        help="probability that a child is a crossover of two parents (default 0.3)")
+    search.add_argument("--mutation-rate", type=float, default=None, metavar="P",
+                        help="probability that each decision of a child changes (default 0.5 / decisions)")
     search.add_argument("--budget", default=None, metavar="K<=VALUE",
                         help="a constraint on objective K (0-based), e.g. '1<=25' for a 25 ms budget")
     search.add_argument("--checkpoint", type=Path, default=None, metavar="FILE",
@@ -257,7 +261,8 @@ def _search(args: argparse.Namespace) -> None:
         if constraints is None:
             raise ValueError(f"--budget must look like '1<=25' or '0>=0.8', got {args.budget!r}")
     result = evolve(space, objs, senses, population=args.population, generations=args.generations,
-                    seed=args.seed, constraints=constraints, checkpoint=args.checkpoint)
+                    seed=args.seed, constraints=constraints, checkpoint=args.checkpoint,
+                    crossover_rate=args.crossover_rate, mutation_rate=args.mutation_rate)
     names = args.objectives.split(",")
     print(f"front: {len(result.front)} architectures; {len(result.evaluated_values)} evaluated in "
           f"{result.seconds:.1f} s; hypervolume {result.hypervolume[0]:.4g} -> {result.hypervolume[-1]:.4g}")

@@ -168,7 +168,7 @@ def _table_size(capacity: int) -> int:
 def evolve(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] | None = None, *,
            population: int = 100, generations: int = 50,
            constraints: Mapping[int, tuple[str, float]] | None = None, seed: int = 0,
-           crossover_rate: float = 0.5, mutation_rate: float | None = None,
+           crossover_rate: float = 0.3, mutation_rate: float | None = None,
            evaluator: Callable[[NDArray[np.uint8]], Any] | None = None,
            checkpoint: str | os.PathLike[str] | None = None, progress: bool = True) -> SearchResult:
     """NSGA-II over `space`.
@@ -189,10 +189,11 @@ def evolve(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] 
     seed : int
     crossover_rate : float
         Probability that a child is the uniform crossover of its two parents rather than a
-        copy of the first (before mutation). Measured on once-for-all: 0.5 beats 0.9 and 1.
+        copy of the first (before mutation).
     mutation_rate : float, optional
-        Probability that each entry of a child changes (`Space.mutate`); default 0.7 / positions
-        (on once-for-all, mean hypervolume over 20 seeds: 6.001 against 5.990 with 1 / positions).
+        Probability that each entry of a child changes (`Space.mutate`); default 0.5 / positions.
+        The defaults won on once-for-all (see docs/search.md): small steps from good parents
+        beat heavy mixing there; raise both for rugged objectives.
     evaluator : callable, optional
         ``evaluator(choices (n, P)) -> values (n, m)``, called once per generation with the new
         architectures only (for expensive objectives: training, measuring).
@@ -215,7 +216,7 @@ def evolve(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] 
         raise ValueError(f"crossover_rate must be in [0, 1], got {crossover_rate}")
     if mutation_rate is not None and not 0.0 <= mutation_rate <= 1.0:
         raise ValueError(f"mutation_rate must be in [0, 1], got {mutation_rate}")
-    mutation = 0.7 / space.n_positions if mutation_rate is None else float(mutation_rate)
+    mutation = 0.5 / space.n_positions if mutation_rate is None else float(mutation_rate)
     sign = np.where(maximise, -1.0, 1.0)
 
     def evaluate(c: NDArray[np.uint8]) -> NDArray[np.float64]:
