@@ -96,6 +96,7 @@ class Space:
         self._starts, self._products = _radix.chunks(self._radices)
         self.n_choices = np.ascontiguousarray(self.n_choices, dtype=np.int64)
         self._switch, self._threshold = self._activation()
+        self._max_code = np.minimum(self.n_choices - 1, 255).astype(np.uint8)  # largest code per entry
         self.size = functools.reduce(operator.mul, (int(r) for r in self._radices), 1)
         self._group_offsets = np.concatenate([[0], np.cumsum(self.group_sizes)]).astype(np.int64)
 
@@ -187,7 +188,10 @@ class Space:
         if arr.ndim != 2 or arr.shape[1] != self.n_positions:
             raise ValueError(f"{name} must have shape (n, {self.n_positions}) for {self.name}, "
                              f"got {arr.shape}")
-        bad = (arr < 0) | (arr >= self.n_choices)
+        if arr.dtype == np.uint8:  # the common case, in uint8 arithmetic
+            bad = arr > self._max_code
+        else:
+            bad = (arr < 0) | (arr >= self.n_choices)
         if bad.any():
             i, p = (int(v[0]) for v in np.nonzero(bad))
             raise ValueError(f"{name}[{i}, {p}] = {arr[i, p]} is out of range: {self.names[p]} has "
@@ -251,6 +255,10 @@ class Space:
                 raise ValueError(f"indices (hi, lo) must have equal lengths, got {hi.shape} and {lo.shape}")
         else:
             arr = np.asarray(indices)
+            if arr.dtype.kind == "f" and not isinstance(indices, np.ndarray):
+                exact = np.asarray(indices, dtype=object)  # NumPy rounds ints >= 2**63 beside small ones to float
+                if all(isinstance(v, (int, np.integer)) for v in exact.ravel()):
+                    arr = exact
             if arr.ndim > 1:
                 raise ValueError(f"indices must be one index or a 1-D sequence, got shape {arr.shape}")
             arr = arr.ravel()
