@@ -138,3 +138,15 @@ def test_tournament_prefers_feasible_then_dominating_then_crowded():
                                           OFA._threshold, archive.rows, archive.n, archive.table, archive.stamp, 0)
         assert len(kids) > 0
         assert ((kids == pop[best]).mean(axis=1) > 0.75).all()
+
+
+def test_hash_spreads_rows():
+    """20,000 distinct once-for-all rows in a table of 65,536 slots leave only short runs of
+    occupied slots (a hash that collapses rows to a few values makes runs of hundreds)."""
+    rows = np.unique(OFA.canonical(OFA.sample_genotypes(20_000, seed=1)), axis=0)
+    table = np.full(1 << 16, -1, dtype=np.int64)
+    _variation.add_rows(rows, np.zeros_like(rows), 0, table)
+    occupied = np.r_[0, (table >= 0).astype(int), 0]
+    edges = np.flatnonzero(np.diff(occupied))
+    runs = edges[1::2] - edges[::2]
+    assert runs.sum() == len(rows) and runs.max() < 40 and runs.mean() < 2.5

@@ -96,11 +96,13 @@ def offspring(seed: int, pop: NDArray[np.uint8], F: NDArray[np.float64], cv: NDA
             parents[k] = _winner(int(order[cursor]), int(order[cursor + 1]), F, cv, crowd)
             cursor += 2
         child = kids[made]
-        if np.random.random() < crossover_rate:
+        crossed = np.random.random() < crossover_rate
+        if crossed:
             _crossover_row(pop[parents[0]], pop[parents[1]], child)
         else:
             child[:] = pop[parents[0]]
-        _mutate_row(child, mutation_rate, n_choices, every)
+        if _mutate_row(child, mutation_rate, n_choices, every) == 0 and not crossed:
+            continue  # a parent's copy: in the population, so a duplicate (no need to look it up)
         _canonical_row(child, switch, threshold, canon)
         slot = _find(canon, store, table)
         e = table[slot]
@@ -123,25 +125,28 @@ def _crossover_row(a: NDArray[np.uint8], b: NDArray[np.uint8], out: NDArray[np.u
     for p in range(a.shape[0]):
         if p % 52 == 0:  # one draw gives 52 fair coins
             bits = np.uint64(np.random.random() * 4503599627370496.0)  # 2**52
-        out[p] = b[p] if bits & np.uint64(1) else a[p]
+        take_b = np.uint8(0) - np.uint8(bits & np.uint64(1))  # 0 or 255: branch-free choice
+        out[p] = a[p] ^ ((a[p] ^ b[p]) & take_b)
         bits >>= np.uint64(1)
 
 
 @njit(inline="always")
-def _mutate_row(c: NDArray[np.uint8], rate: float, n_choices: NDArray[np.int64], used: NDArray[np.bool_]) -> None:
+def _mutate_row(c: NDArray[np.uint8], rate: float, n_choices: NDArray[np.int64], used: NDArray[np.bool_]) -> int:
     """Each entry with probability `rate`: the gaps between mutated entries are geometric, so
-    a row costs about 1 + P * rate draws instead of P."""
+    a row costs about 1 + P * rate draws instead of P. Returns how many entries changed."""
+    changed = 0
     if rate <= 0.0:
-        return
+        return changed
     log_keep = np.log1p(-rate) if rate < 1.0 else -np.inf
     p = -1
     while True:
         p += 1 + int(np.log(1.0 - np.random.random()) / log_keep)
         if p >= c.shape[0]:
-            return
+            return changed
         k = n_choices[p]
         if used[p] and k > 1:
             c[p] = (c[p] + 1 + int(np.random.random() * (k - 1))) % k
+            changed += 1
 
 
 @njit(inline="always")
@@ -183,10 +188,18 @@ def _shuffle(order: NDArray[np.int64]) -> None:
 
 @njit(inline="always")
 def _find(row: NDArray[np.uint8], store: NDArray[np.uint8], table: NDArray[np.int64]) -> np.int64:
-    """The slot of `row` in `table`, or the empty slot where it belongs (FNV-1a, linear probing)."""
-    h = np.uint64(14695981039346656037)
+    """The slot of `row` in `table`, or the empty slot where it belongs (linear probing). The hash
+    is multilinear: the sum of (code + 1) times a pseudo-random odd 64-bit key per position
+    (splitmix64 of the position), then mixed; the products are independent, so it vectorises."""
+    h = np.uint64(0)
     for p in range(row.shape[0]):
-        h = (h ^ np.uint64(row[p])) * np.uint64(1099511628211)
+        k = np.uint64(p + 1) * np.uint64(0x9E3779B97F4A7C15)
+        k = (k ^ (k >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        k = (k ^ (k >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        h += np.uint64(row[p] + 1) * ((k ^ (k >> np.uint64(31))) | np.uint64(1))
+    h ^= h >> np.uint64(31)
+    h *= np.uint64(0xBF58476D1CE4E5B9)
+    h ^= h >> np.uint64(29)
     mask = np.uint64(table.shape[0] - 1)
     slot = np.int64(h & mask)
     while True:
