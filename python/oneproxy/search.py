@@ -253,23 +253,24 @@ def evolve(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] 
         hv = [_front_hv(F0, cv0, ref)]
         crowd = _ranks(F0, cv0)[1]
         gen, spent = 0, 0.0
+    F, cv = archive.values[pop_at] * sign, _violation(archive.values[pop_at], rules)  # minimised, violation
     while gen < generations:
-        values = archive.values[pop_at]
         archive.reserve(population)
         archive.stamp[pop_at] = gen  # children must differ from these and from each other
         old = archive.n
         kids, kids_at, archive.n = _variation.offspring(
-            _seed(rng), pop, values * sign, _violation(values, rules), crowd, population, _MATING_ATTEMPTS,
-            crossover_rate, mutation, space.n_choices, space._switch, space._threshold, archive.rows, archive.n,
-            archive.table, archive.stamp, gen)
+            _seed(rng), pop, F, cv, crowd, population, _MATING_ATTEMPTS, crossover_rate, mutation,
+            space.n_choices, space._switch, space._threshold, archive.rows, archive.n, archive.table,
+            archive.stamp, gen)
         if archive.n > old:
             archive.values[old:archive.n] = evaluate(archive.rows[old:archive.n])
         merged_at = np.concatenate([pop_at, kids_at])
         values = archive.values[merged_at]
+        F, cv = values * sign, _violation(values, rules)
         # the tournaments of the next generation use the crowding of this survival (as pymoo)
-        keep, crowd = _survivors(values * sign, _violation(values, rules), population)
-        pop, pop_at, values = np.concatenate([pop, kids])[keep], merged_at[keep], values[keep]
-        hv.append(_front_hv(values * sign, _violation(values, rules), ref))
+        keep, crowd = _survivors(F, cv, population)
+        pop, pop_at, F, cv = np.concatenate([pop, kids])[keep], merged_at[keep], F[keep], cv[keep]
+        hv.append(_front_hv(F, cv, ref))
         gen += 1
         if progress:
             print(f"\rgeneration {gen}/{generations}  evaluated {archive.n}  hypervolume {hv[-1]:.6g}",
@@ -278,8 +279,7 @@ def evolve(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] 
             _save(path, fingerprint, gen, pop, pop_at, crowd, archive, hv, ref, rng.bit_generator.state,
                   spent + time.perf_counter() - t0)
     values = archive.values[pop_at]
-    F = values * sign
-    best = np.flatnonzero(_violation(values, rules) <= 0)
+    best = np.flatnonzero(cv <= 0)
     if len(best):
         best = best[nondominated_sort(F[best]) == 0]
         best = best[np.lexsort(F[best].T[::-1])]

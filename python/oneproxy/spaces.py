@@ -45,6 +45,7 @@ from importlib.resources import files
 from typing import Any, ClassVar, Union
 
 import numpy as np
+from numba import njit
 from numpy.typing import ArrayLike, NDArray
 
 from oneproxy import _radix, _variation
@@ -505,6 +506,10 @@ class OFAMobileNetV3(Space):
         self._radices = np.array([len(res)] + [self._STAGE] * 5, dtype=np.uint64)
         super().__init__()
         self._stage_rows, self._stage_offset = _ofa_stage_tables()
+        # (depth code, block of the stage) -> used, read off the activation rule of stage 0's blocks
+        codes = np.zeros((3, 46), dtype=np.uint8)
+        codes[:, 1] = np.arange(3)
+        self._blocks_used = self.active(codes)[:, 6:10]
 
     @property
     def params(self) -> dict[str, Any]:
@@ -530,9 +535,7 @@ class OFAMobileNetV3(Space):
     def groups(self, choices: ArrayLike) -> NDArray[np.int16]:
         c = self.check_choices(choices)
         g = np.empty((len(c), 21), dtype=np.int16)
-        g[:, 0] = c[:, 0]
-        g[:, 1:] = 3 * c[:, 6:26].astype(np.int16) + c[:, 26:46]
-        g[:, 1:][~self.active(c)[:, 6:26]] = -1
+        _ofa_groups(c, self._blocks_used, g)
         return g
 
     @property
@@ -608,6 +611,17 @@ class OFAMobileNetV3(Space):
             raise ValueError(f"not an OFA spec string 'r=.. d=..-.. ks=..-.. e=..-..': {text!r}")
         r, d, ks, e = m.groups()
         return self.from_spec(int(r), *([int(v) for v in part.split("-")] for part in (d, ks, e)))
+
+
+@njit(cache=True)
+def _ofa_groups(c: NDArray[np.uint8], blocks_used: NDArray[np.bool_], out: NDArray[np.int16]) -> None:
+    """once-for-all's groups: the resolution, then 3 * kernel + expansion of each block, -1 where
+    the block is past its stage's depth (``blocks_used[depth code, block of the stage]``)."""
+    for i in range(c.shape[0]):
+        out[i, 0] = c[i, 0]
+        for b in range(20):
+            used = blocks_used[c[i, 1 + b // 4], b % 4]
+            out[i, 1 + b] = 3 * np.int16(c[i, 6 + b]) + c[i, 26 + b] if used else -1
 
 
 @functools.lru_cache(maxsize=1)
