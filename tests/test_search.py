@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from oneproxy import is_nondominated, predictors
-from oneproxy.search import _ranks, evolve
+from oneproxy import _core
+from oneproxy.search import evolve
 from oneproxy.spaces import FBNet, NASBench201, OFAMobileNetV3
 
 OFA = OFAMobileNetV3(range(160, 225, 4))
@@ -60,11 +61,57 @@ def test_constraints_are_respected(ofa_objectives):
     assert (r.front[:, 0] >= 0.80).all()
 
 
-def test_constrained_ranks_put_feasible_first():
+def plain_survivors(F, cv, n):
+    """NSGA-II survival written out: peel Pareto fronts off the feasible rows (O(N^2) per front),
+    crowd each front, infeasible rows after them by violation level; sort by (rank, -crowding,
+    row)."""
+    N, m = F.shape
+    rank, crowd = np.zeros(N, dtype=int), np.zeros(N)
+    remaining, front = [i for i in range(N) if cv[i] <= 0], 0
+    while remaining:
+        top = [i for i in remaining
+               if not any((F[j] <= F[i]).all() and (F[j] < F[i]).any() for j in remaining)]
+        rank[top] = front
+        if len(top) <= 2:
+            crowd[top] = np.inf
+        else:
+            for k in range(m):
+                order = sorted(top, key=lambda i: (F[i, k], i))
+                crowd[order[0]] = crowd[order[-1]] = np.inf
+                span = F[order[-1], k] - F[order[0], k]
+                if span > 0:
+                    for a, i, b in zip(order, order[1:], order[2:]):
+                        crowd[i] += (F[b, k] - F[a, k]) / span
+        remaining = [i for i in remaining if i not in top]
+        front += 1
+    levels = sorted({cv[i] for i in range(N) if cv[i] > 0})
+    for i in range(N):
+        if cv[i] > 0:
+            rank[i] = front + levels.index(cv[i])
+    order = sorted(range(N), key=lambda i: (rank[i], -crowd[i], i))[:n]
+    return np.array(order, dtype=np.int64), crowd[order]
+
+
+def test_survival_matches_a_plain_reference():
+    """The core's survival against the written-out one: random and integer-grid objectives
+    (ties, duplicate points), some infeasible rows with repeated violations, all sizes."""
+    rng = np.random.default_rng(12)
+    for trial in range(60):
+        N, m = int(rng.integers(0, 40)), int(rng.integers(1, 4))
+        F = rng.random((N, m)) if trial % 2 else rng.integers(0, 4, (N, m)).astype(float)
+        cv = np.where(rng.random(N) < 0.3, rng.integers(1, 4, N).astype(float), 0.0) if trial % 3 else np.zeros(N)
+        n = int(rng.integers(0, N + 2))
+        keep, crowd = _core.survivors(F, cv, n)
+        want_keep, want_crowd = plain_survivors(F, cv, n)
+        np.testing.assert_array_equal(keep, want_keep)
+        np.testing.assert_array_equal(crowd, want_crowd)
     F = np.array([[1.0, 1.0], [0.0, 0.0], [2.0, 0.5], [5.0, 5.0]])
-    cv = np.array([0.0, 3.0, 0.0, 1.0])  # the best point is infeasible
-    rank, _ = _ranks(F, cv)
-    assert rank[0] == rank[2] == 0 and rank[3] < rank[1]
+    keep, _ = _core.survivors(F, np.array([0.0, 3.0, 0.0, 1.0]), 4)  # the best point is infeasible
+    assert keep.tolist() == [0, 2, 3, 1]
+    with pytest.raises(ValueError, match="NaN in row 1"):
+        _core.survivors(np.array([[0.0], [np.nan]]), np.zeros(2), 1)
+    with pytest.raises(ValueError, match="one value per row"):
+        _core.survivors(F, np.zeros(3), 1)
 
 
 def test_checkpoint_resumes_to_the_same_result(tmp_path, ofa_objectives):

@@ -6,6 +6,7 @@
 #include <pybind11/stl.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <numeric>
@@ -18,6 +19,7 @@
 #include "oneproxy/quality.hpp"
 #include "oneproxy/rank.hpp"
 #include "oneproxy/scan.hpp"
+#include "oneproxy/survival.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -219,6 +221,38 @@ py::array_t<double> crowding_distance(const Matrix& F, const py::object& fronts)
     return out;
 }
 
+// NSGA-II survival: (keep (k,), crowding of the kept rows (k,)) for F (N, m) minimised and
+// violations cv (N,), k = min(n, N).
+py::tuple survivors(const Matrix& F, const py::array_t<double, py::array::c_style | py::array::forcecast>& cv,
+                    std::size_t n) {
+    const auto [N, m] = matrix_shape(F, "F");
+    require_ndim(cv, "cv", 1);
+    if (static_cast<std::size_t>(cv.size()) != N)
+        throw py::value_error("cv must have one value per row of F (" + std::to_string(N) + "), got " +
+                              std::to_string(cv.size()));
+    const double* f = F.data();
+    const double* v = cv.data();
+    for (std::size_t i = 0; i < N * m; ++i)
+        if (std::isnan(f[i])) throw py::value_error("F has NaN in row " + std::to_string(i / m));
+    for (std::size_t i = 0; i < N; ++i)
+        if (std::isnan(v[i])) throw py::value_error("cv has NaN at " + std::to_string(i));
+    std::vector<std::int64_t> rank(N);
+    std::vector<double> crowd(N);
+    std::vector<std::size_t> keep;
+    {
+        py::gil_scoped_release release;
+        oneproxy::constrained_ranks(f, v, N, m, rank.data(), crowd.data());
+        keep = oneproxy::survivors(rank.data(), crowd.data(), N, n);
+    }
+    py::array_t<std::int64_t> kept(static_cast<py::ssize_t>(keep.size()));
+    py::array_t<double> kept_crowd(static_cast<py::ssize_t>(keep.size()));
+    for (std::size_t k = 0; k < keep.size(); ++k) {
+        kept.mutable_data()[k] = static_cast<std::int64_t>(keep[k]);
+        kept_crowd.mutable_data()[k] = crowd[keep[k]];
+    }
+    return py::make_tuple(kept, kept_crowd);
+}
+
 }  // namespace
 
 // Exhaustive additive scan of [start, stop) (128-bit indices as (hi, lo) pairs). The scan runs
@@ -341,6 +375,10 @@ PYBIND11_MODULE(_core, m) {
     m.def("crowding_distance", &crowding_distance, py::arg("F"), py::arg("fronts") = py::none(),
           "NSGA-II crowding distance of each row of F (n, m) within its front (fronts (n,) labels "
           "0..k-1, or all rows one front); inf at each front's extremes in each objective.");
+    m.def("survivors", &survivors, py::arg("F"), py::arg("cv"), py::arg("n"),
+          "NSGA-II survival: the n best rows of F (N, m, minimised) by constrained rank (feasible "
+          "cv <= 0 by Pareto front, then by violation), then larger crowding, then row order; "
+          "returns (indices, their crowding).");
     m.def("scan_additive", &scan_additive, py::arg("tables"), py::arg("radix"), py::arg("constant"),
           py::arg("start_hi"), py::arg("start_lo"), py::arg("stop_hi"), py::arg("stop_lo"),
           py::arg("threads") = 0, py::arg("progress") = py::none(),

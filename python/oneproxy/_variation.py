@@ -50,8 +50,9 @@ def add_rows(rows: NDArray[np.uint8], store: NDArray[np.uint8], n: int, table: N
     """Positions in the archive of canonical `rows`, adding those not yet there; and the new
     fill count. The caller guarantees room for ``len(rows)`` more."""
     out = np.empty(rows.shape[0], dtype=np.int64)
+    keys = _hash_keys(rows.shape[1])
     for i in range(rows.shape[0]):
-        slot = _find(rows[i], store, table)
+        slot = _find(rows[i], store, table, keys)
         if table[slot] < 0:
             store[n] = rows[i]
             table[slot] = n
@@ -85,6 +86,7 @@ def offspring(seed: int, pop: NDArray[np.uint8], F: NDArray[np.float64], cv: NDA
     every = np.ones(P, dtype=np.bool_)
     canon = np.empty(P, dtype=np.uint8)
     parents = np.empty(2, dtype=np.int64)
+    keys = _hash_keys(P)
     made = 0
     for _ in range(attempts * n):
         if made == n:
@@ -104,7 +106,7 @@ def offspring(seed: int, pop: NDArray[np.uint8], F: NDArray[np.float64], cv: NDA
         if _mutate_row(child, mutation_rate, n_choices, every) == 0 and not crossed:
             continue  # a parent's copy: in the population, so a duplicate (no need to look it up)
         _canonical_row(child, switch, threshold, canon)
-        slot = _find(canon, store, table)
+        slot = _find(canon, store, table, keys)
         e = table[slot]
         if e >= 0 and stamp[e] == mark:
             continue
@@ -187,16 +189,25 @@ def _shuffle(order: NDArray[np.int64]) -> None:
 
 
 @njit(inline="always")
-def _find(row: NDArray[np.uint8], store: NDArray[np.uint8], table: NDArray[np.int64]) -> np.int64:
-    """The slot of `row` in `table`, or the empty slot where it belongs (linear probing). The hash
-    is multilinear: the sum of (code + 1) times a pseudo-random odd 64-bit key per position
-    (splitmix64 of the position), then mixed; the products are independent, so it vectorises."""
-    h = np.uint64(0)
-    for p in range(row.shape[0]):
+def _hash_keys(positions: int) -> NDArray[np.uint64]:
+    """A pseudo-random odd 64-bit key per position (splitmix64 of the position)."""
+    keys = np.empty(positions, dtype=np.uint64)
+    for p in range(positions):
         k = np.uint64(p + 1) * np.uint64(0x9E3779B97F4A7C15)
         k = (k ^ (k >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
         k = (k ^ (k >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        h += np.uint64(row[p] + 1) * ((k ^ (k >> np.uint64(31))) | np.uint64(1))
+        keys[p] = (k ^ (k >> np.uint64(31))) | np.uint64(1)
+    return keys
+
+
+@njit(inline="always")
+def _find(row: NDArray[np.uint8], store: NDArray[np.uint8], table: NDArray[np.int64],
+          keys: NDArray[np.uint64]) -> np.int64:
+    """The slot of `row` in `table`, or the empty slot where it belongs (linear probing). The hash
+    is multilinear, the sum of (code + 1) times each position's key, then mixed."""
+    h = np.uint64(0)
+    for p in range(row.shape[0]):
+        h += np.uint64(row[p] + 1) * keys[p]
     h ^= h >> np.uint64(31)
     h *= np.uint64(0xBF58476D1CE4E5B9)
     h ^= h >> np.uint64(29)

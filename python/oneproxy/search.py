@@ -102,36 +102,6 @@ def _violation(values: NDArray, rules: list[tuple[int, str, float]]) -> NDArray[
     return cv
 
 
-def _ranks(F: NDArray, cv: NDArray) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-    """Constrained non-dominated ranks and crowding (Deb) of minimised F (n, m), checked finite
-    by `evolve`: feasible points by Pareto fronts, then infeasible ones by violation, each
-    violation level its own front. Calls the core directly (the inner loop's arrays are valid)."""
-    minimise = [False] * F.shape[1]
-    feasible = cv <= 0
-    if feasible.all():
-        rank = _core.nondominated_sort(F, minimise)
-        return rank, _core.crowding_distance(F, rank)
-    rank = np.empty(len(F), dtype=np.int64)
-    crowd = np.zeros(len(F))
-    top = 0
-    if feasible.any():
-        Ff = np.ascontiguousarray(F[feasible])
-        r = _core.nondominated_sort(Ff, minimise)
-        rank[feasible] = r
-        crowd[feasible] = _core.crowding_distance(Ff, r)
-        top = int(r.max()) + 1
-    levels = np.unique(cv[~feasible], return_inverse=True)[1]
-    rank[~feasible] = top + levels
-    return rank, crowd
-
-
-def _survivors(F: NDArray, cv: NDArray, n: int) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
-    """The `n` best rows by constrained rank, then larger crowding, and their crowding."""
-    rank, crowd = _ranks(F, cv)
-    keep = np.lexsort((-crowd, rank))[:n]
-    return keep, crowd[keep]
-
-
 class _Archive:
     """Every architecture evaluated: canonical rows (n, P), their values (n, m), the hash table
     the `_variation` kernels look rows up in, and the marks they use to drop duplicates."""
@@ -251,7 +221,8 @@ def evolve(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] 
         F0, cv0 = archive.values[pop_at] * sign, _violation(archive.values[pop_at], rules)
         ref = F0.max(axis=0) + 0.1 * (F0.max(axis=0) - F0.min(axis=0) + 1e-12)
         hv = [_front_hv(F0, cv0, ref)]
-        crowd = _ranks(F0, cv0)[1]
+        order, crowd = _core.survivors(F0, cv0, population)  # the population ranked, with its crowding
+        pop, pop_at = pop[order], pop_at[order]
         gen, spent = 0, 0.0
     F, cv = archive.values[pop_at] * sign, _violation(archive.values[pop_at], rules)  # minimised, violation
     while gen < generations:
@@ -268,7 +239,7 @@ def evolve(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] 
         values = archive.values[merged_at]
         F, cv = values * sign, _violation(values, rules)
         # the tournaments of the next generation use the crowding of this survival (as pymoo)
-        keep, crowd = _survivors(F, cv, population)
+        keep, crowd = _core.survivors(F, cv, population)
         pop, pop_at, F, cv = np.concatenate([pop, kids])[keep], merged_at[keep], F[keep], cv[keep]
         hv.append(_front_hv(F, cv, ref))
         gen += 1

@@ -62,8 +62,8 @@ def _rng(seed: Seed) -> np.random.Generator:
 
 
 def _seed(seed: Seed) -> int:
-    """A seed for the Numba kernels' generator, drawn from `seed`'s NumPy generator."""
-    return int(_rng(seed).integers(2**32))
+    """A seed for the Numba kernels' generator (32 bits), drawn from `seed`'s NumPy generator."""
+    return int(_rng(seed).bit_generator.random_raw()) >> 32
 
 
 class Space:
