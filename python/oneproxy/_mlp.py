@@ -9,7 +9,8 @@ row gains ``value * WT[index]`` for each, eight inputs per pass over the 400 out
 the output per eight weight rows, all vectorised). The inputs go in chunks of `_CHUNK`, all rows
 of a block for one chunk before the next, so the chunk's weight rows stay in L1/L2 across rows.
 `aligned` copies keep the weight rows on 64-byte boundaries (the vector loads then never split a
-cache line). Threads share the rows in slices of at most `_BLOCK`.
+cache line). Threads share the rows in slices of at most `_BLOCK` rows, one per thread for small
+batches (each slice allocates its scratch: fewer slices, less memory touched per call).
 `predict_reference` is the NumPy twin: the one-hot matrix times the weights.
 """
 from __future__ import annotations
@@ -128,10 +129,11 @@ def _predict_rows(choices: NDArray[np.uint8], res_bin: NDArray[np.int64], W0T: N
 def predict(choices: NDArray[np.uint8], res_bin: NDArray[np.int64], W0T: NDArray[np.float32],
             b0: NDArray[np.float32], W1T: NDArray[np.float32], b1: NDArray[np.float32],
             W2T: NDArray[np.float32], b2: NDArray[np.float32], w3: NDArray[np.float32],
-            b3: float, out: NDArray[np.float64]) -> None:
-    """``out[i]``: the MLP's output for row ``i`` of OFA choices (n, 46), canonical or not."""
+            b3: float, out: NDArray[np.float64], threads: int) -> None:
+    """``out[i]``: the MLP's output for row ``i`` of OFA choices (n, 46), canonical or not;
+    `threads`: Numba's thread count (`numba.get_num_threads()`)."""
     n = choices.shape[0]
-    step = max(1, min(_BLOCK, (n + 7) // 8))  # at least 8 slices, so that threads share small n
+    step = max(1, min(_BLOCK, (n + threads - 1) // threads))  # small n: one slice (one scratch) per thread
     for t in prange((n + step - 1) // step):
         a, e = t * step, min(n, (t + 1) * step)
         _predict_rows(choices[a:e], res_bin, W0T, b0, W1T, b1, W2T, b2, w3, b3, out[a:e])

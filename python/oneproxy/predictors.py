@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass
 from importlib.resources import files
 from typing import Any, ClassVar, Protocol, Union, runtime_checkable
 
+import numba
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -430,7 +431,7 @@ class OFAAccuracy(_BundledOFA):
         c = _ofa_choices(self.space, choices, self._usable, "the accuracy predictor (112-239 px)")
         out = np.empty(len(c), dtype=np.float64)
         _mlp.predict(c, self.res_bin, self._W0T, self._b0, self._W1T, self._b1, self._W2T,
-                     self._b2, self._w3, self._b3, out)
+                     self._b2, self._w3, self._b3, out, numba.get_num_threads())
         return out
 
 
