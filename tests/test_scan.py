@@ -842,6 +842,9 @@ def test_bad_input_names_the_problem(call, match):
 # ---------------------------------------------------------------------------- Ctrl-C
 
 INTERRUPTED = textwrap.dedent("""
+    import signal
+    # a shell's background job starts with SIGINT ignored, and children inherit that
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     import numpy as np
     from oneproxy import _core
     rng = np.random.default_rng(0)
