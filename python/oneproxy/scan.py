@@ -205,6 +205,19 @@ def atomic_savez(path: Path, header: dict[str, Any], **arrays: NDArray) -> None:
     os.replace(tmp, path)
 
 
+def read_checkpoint(path: Path, fingerprint: str, what: str) -> tuple[dict[str, Any], dict[str, NDArray]] | None:
+    """(header, arrays) of a file `atomic_savez` wrote, None if there is none; ValueError if its
+    header's fingerprint is not `fingerprint` (a `what` with other arguments wrote it)."""
+    if not path.exists():
+        return None
+    with np.load(path, allow_pickle=False) as z:
+        header = json.loads(str(z["header"]))
+        if header["fingerprint"] != fingerprint:
+            raise ValueError(f"checkpoint {str(path)!r} belongs to a {what} with other arguments; "
+                             f"remove it or pass another path")
+        return header, {k: z[k] for k in z.files if k != "header"}
+
+
 def _save_checkpoint(path: Path, fingerprint: str, position: int, archive: _Archive, evaluated: int,
                      seconds: float, done: bool) -> None:
     header = {"fingerprint": fingerprint, "position": str(position), "evaluated": evaluated,
@@ -213,15 +226,12 @@ def _save_checkpoint(path: Path, fingerprint: str, position: int, archive: _Arch
 
 
 def _load_checkpoint(path: Path, fingerprint: str, m: int) -> tuple[int, _Archive, int, float, bool] | None:
-    if not path.exists():
+    saved = read_checkpoint(path, fingerprint, "scan (space, objectives, senses, range or sample)")
+    if saved is None:
         return None
-    with np.load(path, allow_pickle=False) as z:
-        header = json.loads(str(z["header"]))
-        if header["fingerprint"] != fingerprint:
-            raise ValueError(f"checkpoint {str(path)!r} belongs to a scan with other arguments (space, "
-                             f"objectives, senses, range or sample); remove it or pass another path")
-        archive = _Archive(m)
-        archive.points, archive.hi, archive.lo = z["points"], z["hi"], z["lo"]
+    header, z = saved
+    archive = _Archive(m)
+    archive.points, archive.hi, archive.lo = z["points"], z["hi"], z["lo"]
     return int(header["position"]), archive, int(header["evaluated"]), float(header["seconds"]), header["done"]
 
 

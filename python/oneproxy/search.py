@@ -35,7 +35,7 @@ from numpy.typing import NDArray
 
 from oneproxy import _core, _variation
 from oneproxy.pareto import nondominated_sort
-from oneproxy.scan import _check_objectives, _evaluate, atomic_savez
+from oneproxy.scan import _check_objectives, _evaluate, atomic_savez, read_checkpoint
 from oneproxy.spaces import Space, _seed, get
 
 __all__ = ["SearchResult", "evolve"]
@@ -293,16 +293,13 @@ def _save(path: Path, fingerprint: str, gen: int, pop: NDArray, pop_at: NDArray,
 
 def _load(path: Path, fingerprint: str, positions: int, m: int, capacity: int) -> tuple[
         int, NDArray, NDArray, NDArray, _Archive, list[float], NDArray, dict[str, Any], float] | None:
-    if not path.exists():
+    saved = read_checkpoint(path, fingerprint, "search")
+    if saved is None:
         return None
-    with np.load(path, allow_pickle=False) as z:
-        header = json.loads(str(z["header"]))
-        if header["fingerprint"] != fingerprint:
-            raise ValueError(f"checkpoint {str(path)!r} belongs to a search with other arguments; "
-                             f"remove it or pass another path")
-        rows = z["evaluated_choices"]
-        archive = _Archive(positions, m, max(len(rows), min(capacity, 2 * len(rows))))
-        archive.add(rows)  # distinct rows: they keep their positions
-        archive.values[:len(rows)] = z["evaluated_values"]
-        return (int(header["generation"]), z["population"], z["population_at"], z["crowding"], archive,
-                list(header["hv"]), z["reference"], header["rng"], float(header["seconds"]))
+    header, z = saved
+    rows = z["evaluated_choices"]
+    archive = _Archive(positions, m, max(len(rows), min(capacity, 2 * len(rows))))
+    archive.add(rows)  # distinct rows: they keep their positions
+    archive.values[:len(rows)] = z["evaluated_values"]
+    return (int(header["generation"]), z["population"], z["population_at"], z["crowding"], archive,
+            list(header["hv"]), z["reference"], header["rng"], float(header["seconds"]))
