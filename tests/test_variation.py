@@ -1,8 +1,11 @@
 """The Numba genetic operators and NSGA-II's offspring kernel against plain NumPy/Python."""
 from __future__ import annotations
 
+from math import comb
+
 import numpy as np
 import pytest
+from numba import njit
 
 from oneproxy import _variation
 from oneproxy.search import _Archive
@@ -46,8 +49,86 @@ def test_mutation_rate_is_per_entry(rate):
     assert np.abs(per_column - rate).max() <= 5 * np.sqrt(rate * (1 - rate) / n) + 1e-12
 
 
-def test_crossover_coins_are_fair_past_52_columns():
-    """One random draw gives 52 coins; wider rows draw again (each column about half from b)."""
+def plain_xoshiro256starstar(seed, n):
+    """Blackman and Vigna's xoshiro256** seeded with splitmix64, in Python integers."""
+    mask = (1 << 64) - 1
+    rotl = lambda x, k: ((x << k) | (x >> (64 - k))) & mask  # noqa: E731
+    state, x = [], seed
+    for _ in range(4):
+        x = (x + 0x9E3779B97F4A7C15) & mask
+        z = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & mask
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+        state.append(z ^ (z >> 31))
+    out = []
+    for _ in range(n):
+        s0, s1, s2, s3 = state
+        out.append((rotl((s1 * 5) & mask, 7) * 9) & mask)
+        t = (s1 << 17) & mask
+        s2 ^= s0
+        s3 ^= s1
+        s1 ^= s2
+        s0 ^= s3
+        s2 ^= t
+        state = [s0, s1, s2, rotl(s3, 45)]
+    return out
+
+
+@njit
+def _draws(seed, n):
+    st = _variation._generator(seed)
+    bits = np.empty(n, dtype=np.uint64)
+    for i in range(n):
+        bits[i] = _variation._bits(st)
+    return bits
+
+
+@njit
+def _mutations(seed, rows, P, rate, at_least_one):
+    """Rows of zeros (rows, P) mutated by _mutate_row among 2 codes (so every draw changes)."""
+    st = _variation._generator(seed)
+    c = np.zeros((rows, P), dtype=np.uint8)
+    n_choices = np.full(P, 2, dtype=np.int64)
+    used = np.ones(P, dtype=np.bool_)
+    for i in range(rows):
+        _variation._mutate_row(c[i], rate, n_choices, used, at_least_one, st)
+    return c
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2**62 + 5])
+def test_generator_is_xoshiro256starstar(seed):
+    np.testing.assert_array_equal(_draws(seed, 1000), np.array(plain_xoshiro256starstar(seed, 1000), dtype=np.uint64))
+
+
+@pytest.mark.parametrize("rate", [0.005, 0.0109, 0.2])
+def test_mutation_of_at_least_one_is_binomial_given_one(rate):
+    """Conditioned on at least one change, a row's number of changes follows the binomial law
+    given >= 1 (what drawing again until a change gives), at every position alike."""
+    rows, P = 40_000, 46
+    c = _mutations(3, rows, P, rate, True)
+    k = c.sum(axis=1)
+    assert k.min() >= 1
+    law = np.array([comb(P, j) * rate**j * (1 - rate) ** (P - j) for j in range(P + 1)])
+    law[0] = 0
+    law /= law.sum()
+    for j in range(1, 4):
+        expected = rows * law[j]
+        assert abs((k == j).sum() - expected) <= 5 * np.sqrt(expected * (1 - law[j])) + 1
+    column = c.mean(axis=0)
+    p_col = rate / (1 - (1 - rate) ** P)  # P(change at a position | at least one)
+    assert np.abs(column - p_col).max() <= 5 * np.sqrt(p_col * (1 - p_col) / rows)
+
+
+def test_mutation_of_tiny_rates_stays_in_the_row():
+    """Rates so small that the geometric gap overflows int64: no change, or exactly one when
+    conditioned, at a position spread over the row."""
+    assert _mutations(4, 100, 46, 1e-300, False).sum() == 0
+    c = _mutations(4, 4600, 46, 1e-300, True)
+    assert (c.sum(axis=1) == 1).all()
+    assert c.sum(axis=0).min() > 50  # about 100 per position
+
+
+def test_crossover_coins_are_fair_past_64_columns():
+    """One random draw gives 64 coins; wider rows draw again (each column about half from b)."""
     n, P = 20_000, 130
     a = np.zeros((n, P), dtype=np.uint8)
     b = np.ones((n, P), dtype=np.uint8)
@@ -56,7 +137,7 @@ def test_crossover_coins_are_fair_past_52_columns():
     share = out.mean(axis=0)
     assert np.abs(share - 0.5).max() < 5 * np.sqrt(0.25 / n)
     # neighbouring columns are independent (no repeated coins)
-    assert abs(np.corrcoef(out[:, 51], out[:, 52])[0, 1]) < 0.05
+    assert abs(np.corrcoef(out[:, 63], out[:, 64])[0, 1]) < 0.05
 
 
 def test_archive_finds_every_row_once():

@@ -105,7 +105,7 @@ def _additive_predict(space: Space, choices: ArrayLike, W: NDArray[np.float64],
                       constant: NDArray[np.float64], conditional: bool) -> NDArray[np.float64]:
     codes = _codes(space, choices)
     out = np.empty(len(codes), dtype=np.float64)
-    sizes = np.diff(space._group_offsets)
+    sizes = space._group_sizes
     kernel = _additive.predict_serial if len(codes) < _additive.SERIAL_BELOW else _additive.predict
     if kernel(codes, sizes, W, constant, conditional, out):
         space.check_choices(choices)  # raises with the first bad entry named

@@ -100,6 +100,7 @@ class Space:
         self._max_code = np.minimum(self.n_choices - 1, 255).astype(np.uint8)  # largest code per entry
         self.size = functools.reduce(operator.mul, (int(r) for r in self._radices), 1)
         self._group_offsets = np.concatenate([[0], np.cumsum(self.group_sizes)]).astype(np.int64)
+        self._group_sizes = np.diff(self._group_offsets)
 
     # ---------------------------------------------------------------- what subclasses define
 
@@ -189,12 +190,13 @@ class Space:
         if arr.ndim != 2 or arr.shape[1] != self.n_positions:
             raise ValueError(f"{name} must have shape (n, {self.n_positions}) for {self.name}, "
                              f"got {arr.shape}")
-        if arr.dtype == np.uint8:  # the common case, in uint8 arithmetic
-            bad = arr > self._max_code
+        if arr.dtype == np.uint8 and arr.flags.c_contiguous:  # the common case: one pass, no temporaries
+            first = _first_above(arr, self._max_code)
         else:
-            bad = (arr < 0) | (arr >= self.n_choices)
-        if bad.any():
-            i, p = (int(v[0]) for v in np.nonzero(bad))
+            bad = np.flatnonzero((arr < 0) | (arr >= self.n_choices))
+            first = int(bad[0]) if len(bad) else -1
+        if first >= 0:
+            i, p = divmod(first, self.n_positions)
             raise ValueError(f"{name}[{i}, {p}] = {arr[i, p]} is out of range: {self.names[p]} has "
                              f"{self.n_choices[p]} choices (codes 0-{self.n_choices[p] - 1})")
         return np.ascontiguousarray(arr, dtype=np.uint8)
@@ -611,6 +613,21 @@ class OFAMobileNetV3(Space):
             raise ValueError(f"not an OFA spec string 'r=.. d=..-.. ks=..-.. e=..-..': {text!r}")
         r, d, ks, e = m.groups()
         return self.from_spec(int(r), *([int(v) for v in part.split("-")] for part in (d, ks, e)))
+
+
+@njit(cache=True)
+def _first_above(c: NDArray[np.uint8], limit: NDArray[np.uint8]) -> int:
+    """Flat index of the first entry of `c` (n, P) above its column's `limit` (P,), or -1."""
+    n, P = c.shape
+    for i in range(n):
+        above = np.uint8(0)
+        for p in range(P):
+            above |= np.uint8(c[i, p] > limit[p])
+        if above:
+            for p in range(P):
+                if c[i, p] > limit[p]:
+                    return i * P + p
+    return -1
 
 
 @njit(cache=True)
