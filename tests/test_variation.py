@@ -1,13 +1,12 @@
-"""The Numba genetic operators and NSGA-II's offspring kernel against plain NumPy/Python."""
+"""The core's genetic operators and NSGA-II generation step against plain NumPy/Python."""
 from __future__ import annotations
 
 from math import comb
 
 import numpy as np
 import pytest
-from numba import njit
 
-from oneproxy import _variation
+from oneproxy import _core
 from oneproxy.search import _Archive
 from oneproxy.spaces import FBNet, NASBench201, OFAMobileNetV3
 
@@ -40,8 +39,8 @@ def test_mutation_rate_is_per_entry(rate):
     (binomial bounds at 5 standard deviations), independently of its position."""
     n, P = 4000, 46
     c = np.zeros((n, P), dtype=np.uint8)
-    _variation.mutate(c, 7, rate, np.full(P, 3, dtype=np.int64), np.full(P, -1, dtype=np.int64),
-                      np.zeros(P, dtype=np.int64), False)
+    _core.mutate(c, 7, rate, np.full(P, 3, dtype=np.int64), np.full(P, -1, dtype=np.int64),
+                 np.zeros(P, dtype=np.int64), False)
     changed = c != 0
     sd = np.sqrt(rate * (1 - rate) / changed.size)
     assert abs(changed.mean() - rate) <= 5 * sd + 1e-12
@@ -73,30 +72,18 @@ def plain_xoshiro256starstar(seed, n):
     return out
 
 
-@njit
-def _draws(seed, n):
-    st = _variation._generator(seed)
-    bits = np.empty(n, dtype=np.uint64)
-    for i in range(n):
-        bits[i] = _variation._bits(st)
-    return bits
-
-
-@njit
 def _mutations(seed, rows, P, rate, at_least_one):
-    """Rows of zeros (rows, P) mutated by _mutate_row among 2 codes (so every draw changes)."""
-    st = _variation._generator(seed)
+    """Rows of zeros (rows, P) mutated among 2 codes (so every draw changes an entry)."""
     c = np.zeros((rows, P), dtype=np.uint8)
-    n_choices = np.full(P, 2, dtype=np.int64)
-    used = np.ones(P, dtype=np.bool_)
-    for i in range(rows):
-        _variation._mutate_row(c[i], rate, n_choices, used, at_least_one, st)
+    _core.mutate(c, seed, rate, np.full(P, 2, dtype=np.int64), np.full(P, -1, dtype=np.int64),
+                 np.zeros(P, dtype=np.int64), False, at_least_one)
     return c
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2**62 + 5])
+@pytest.mark.parametrize("seed", [0, 1, 2**64 - 5])
 def test_generator_is_xoshiro256starstar(seed):
-    np.testing.assert_array_equal(_draws(seed, 1000), np.array(plain_xoshiro256starstar(seed, 1000), dtype=np.uint64))
+    np.testing.assert_array_equal(_core.random_bits(seed, 1000),
+                                  np.array(plain_xoshiro256starstar(seed, 1000), dtype=np.uint64))
 
 
 @pytest.mark.parametrize("rate", [0.005, 0.0109, 0.2])
@@ -132,8 +119,7 @@ def test_crossover_coins_are_fair_past_64_columns():
     n, P = 20_000, 130
     a = np.zeros((n, P), dtype=np.uint8)
     b = np.ones((n, P), dtype=np.uint8)
-    out = np.empty_like(a)
-    _variation.crossover(a, b, 3, out)
+    out = _core.crossover(a, b, 3)
     share = out.mean(axis=0)
     assert np.abs(share - 0.5).max() < 5 * np.sqrt(0.25 / n)
     # neighbouring columns are independent (no repeated coins)
@@ -160,65 +146,125 @@ def test_archive_finds_every_row_once():
         np.testing.assert_array_equal(archive.rows[where], rows)
 
 
+def generation(pop, F, cv, children, seed, crossover_rate=0.5, mutation_rate=0.05, archive=None):
+    """One `nsga2_generation` over the genotypes `pop` with values F (minimised) and violations
+    cv: (survivors and children, their archive positions, survivor count, hypervolume, archive)."""
+    if archive is None:
+        archive = _Archive(46, F.shape[1], capacity=4 * len(pop) + children)
+    at = archive.add(OFA.canonical(pop))
+    archive.F[at], archive.cv[at] = F, cv
+    archive.reserve(children)
+    members, members_at, survived, hv, archive.n = _core.nsga2_generation(
+        pop, at, archive.F, archive.cv, len(pop), np.full(F.shape[1], 10.0), children, crossover_rate,
+        mutation_rate, 20, OFA.n_choices, OFA._switch, OFA._threshold, archive.rows, archive.n, archive.table, seed)
+    return members, members_at, survived, hv, archive
+
+
 def test_offspring_are_new_distinct_and_recorded():
     rng = np.random.default_rng(5)
-    archive = _Archive(46, 2, capacity=64)
     pop = OFA.sample_genotypes(40, rng)
-    pop_at = archive.add(OFA.canonical(pop))
     F = rng.random((40, 2))
-    crowd = rng.random(40)
-    archive.reserve(40)
-    archive.stamp[pop_at] = 3
-    before = archive.n
-    kids, kids_at, n = _variation.offspring(11, pop, F, np.zeros(40), crowd, 40, 20, 0.5, 0.05, OFA.n_choices,
-                                            OFA._switch, OFA._threshold, archive.rows, archive.n, archive.table,
-                                            archive.stamp, 3)
-    assert len(kids) == 40 and n >= before
+    members, at, survived, _, archive = generation(pop, F, np.zeros(40), 40, 11)
+    kids, kids_at = members[survived:], at[survived:]
+    pop_at = archive.add(OFA.canonical(pop))
+    assert survived == 40 and len(kids) == 40 and archive.n == 80
     np.testing.assert_array_equal(archive.rows[kids_at], OFA.canonical(kids))
     assert len(set(kids_at.tolist())) == 40 and not set(kids_at.tolist()) & set(pop_at.tolist())
-    assert (archive.stamp[kids_at] == 3).all()
     assert (kids < OFA.n_choices).all()
     # every child is a mix of two population genotypes plus a few mutated entries
     from_pop = (kids[:, None, :] == pop[None, :, :]).any(axis=1)
     assert from_pop.mean() > 0.9
-    # the same seed gives the same children
-    archive2 = _Archive(46, 2, capacity=64)
-    archive2.add(OFA.canonical(pop))
-    archive2.reserve(40)
-    archive2.stamp[pop_at] = 3
-    again = _variation.offspring(11, pop, F, np.zeros(40), crowd, 40, 20, 0.5, 0.05, OFA.n_choices, OFA._switch,
-                                 OFA._threshold, archive2.rows, archive2.n, archive2.table, archive2.stamp, 3)
-    np.testing.assert_array_equal(again[0], kids)
+    # the same seed gives the same children, another seed others
+    np.testing.assert_array_equal(generation(pop, F, np.zeros(40), 40, 11)[0], members)
+    assert (generation(pop, F, np.zeros(40), 40, 12)[0] != members).any()
+
+
+def test_children_already_evaluated_keep_their_position():
+    """A child that an earlier generation evaluated is found in the archive (not added again)."""
+    rng = np.random.default_rng(8)
+    pop = OFA.sample_genotypes(30, rng)
+    F = rng.random((30, 2))
+    first, first_at, survived, _, archive = generation(pop, F, np.zeros(30), 30, 4)
+    n = archive.n
+    again, again_at, _, _, archive = generation(pop, F, np.zeros(30), 30, 4, archive=archive)
+    np.testing.assert_array_equal(again, first)  # the same draws ...
+    np.testing.assert_array_equal(again_at, first_at)  # ... found where they were
+    assert archive.n == n
 
 
 def test_offspring_give_up_when_nothing_new_can_be_made():
-    """Without crossover or mutation every child copies a parent: the kernel stops after its
+    """Without crossover or mutation every child copies a parent: the step stops after its
     attempts with no child instead of looping forever."""
     pop = OFA.sample_genotypes(8, seed=6)
-    archive = _Archive(46, 2, capacity=16)
-    pop_at = archive.add(OFA.canonical(pop))
-    archive.stamp[pop_at] = 0
-    kids, kids_at, n = _variation.offspring(1, pop, np.zeros((8, 2)), np.zeros(8), np.zeros(8), 8, 20, 0.0, 0.0,
-                                            OFA.n_choices, OFA._switch, OFA._threshold, archive.rows, archive.n,
-                                            archive.table, archive.stamp, 0)
-    assert len(kids) == 0 and len(kids_at) == 0 and n == 8
+    members, at, survived, _, archive = generation(pop, np.zeros((8, 2)), np.zeros(8), 8, 1, 0.0, 0.0)
+    assert survived == 8 and len(members) == 8 and archive.n == 8
 
 
 def test_tournament_prefers_feasible_then_dominating_then_crowded():
-    """Population of two: the winner of every tournament is the better member, so every child is
-    a mutated copy of it (crossover off)."""
-    pop = np.stack([np.zeros(46, np.uint8), np.full(46, 2, np.uint8)])
-    for F, cv, crowd, best in (
-            (np.array([[0.0, 0.0], [1.0, 1.0]]), np.array([1.0, 0.0]), np.zeros(2), 1),  # feasible first
-            (np.array([[0.0, 0.0], [1.0, 1.0]]), np.zeros(2), np.zeros(2), 0),  # dominance
-            (np.array([[0.0, 1.0], [1.0, 0.0]]), np.zeros(2), np.array([0.0, 5.0]), 1)):  # crowding
-        archive = _Archive(46, 2, capacity=64)
-        pop_at = archive.add(OFA.canonical(pop))
-        archive.stamp[pop_at] = 0
-        kids, _, _ = _variation.offspring(2, pop, F, cv, crowd, 20, 20, 0.0, 0.02, OFA.n_choices, OFA._switch,
-                                          OFA._threshold, archive.rows, archive.n, archive.table, archive.stamp, 0)
+    """Every tournament's winner is the better member, so with crossover off every child is a
+    mutated copy of a winner: the feasible member, the dominating one, or (three members on one
+    front) one of the two ends, whose crowding is infinite, never the middle."""
+    pop = np.stack([np.zeros(46, np.uint8), np.full(46, 2, np.uint8), np.ones(46, np.uint8)])
+    for F, cv, winners in (
+            (np.array([[0.0, 0.0], [1.0, 1.0]]), np.array([1.0, 0.0]), [1]),  # feasible first
+            (np.array([[0.0, 0.0], [1.0, 1.0]]), np.zeros(2), [0]),  # dominance
+            (np.array([[0.0, 2.0], [2.0, 0.0], [1.0, 1.0]]), np.zeros(3), [0, 1])):  # crowding
+        members, _, survived, _, _ = generation(pop[:len(F)], F, cv, 20, 2, 0.0, 0.02)
+        kids = members[survived:]
         assert len(kids) > 0
-        assert ((kids == pop[best]).mean(axis=1) > 0.75).all()
+        near = np.stack([(kids == pop[w]).mean(axis=1) for w in range(len(F))], axis=1)  # (kids, members)
+        assert (near.argmax(axis=1)[:, None] == np.array(winners)[None, :]).any(axis=1).all()
+        assert (near.max(axis=1) > 0.75).all()
+
+
+def test_generation_keeps_the_best_and_measures_them():
+    """The survivors are `_core.survivors`' choice and the hypervolume theirs (plain reference)."""
+    rng = np.random.default_rng(9)
+    pop = OFA.sample_genotypes(60, rng)
+    F = rng.random((60, 2))
+    cv = np.where(rng.random(60) < 0.2, rng.random(60), 0.0)
+    archive = _Archive(46, 2, capacity=200)
+    at = archive.add(OFA.canonical(pop))
+    archive.F[at], archive.cv[at] = F, cv
+    members, members_at, survived, hv, _ = _core.nsga2_generation(
+        pop, at, archive.F, archive.cv, 25, np.array([1.0, 1.0]), 0, 0.3, 0.01, 20, OFA.n_choices, OFA._switch,
+        OFA._threshold, archive.rows, archive.n, archive.table, 1)
+    keep, _ = _core.survivors(F, cv, 25)
+    assert survived == 25
+    np.testing.assert_array_equal(members, pop[keep])
+    np.testing.assert_array_equal(members_at, at[keep])
+    kept = F[keep][cv[keep] <= 0]
+    assert hv == pytest.approx(plain_hypervolume_2d(kept, np.array([1.0, 1.0])))
+
+
+def plain_hypervolume_2d(F, ref):
+    """Area dominated by the rows of F (minimised) inside the box below `ref`, by a sweep."""
+    front = sorted((float(a), float(b)) for a, b in F if a < ref[0] and b < ref[1])
+    area, best_b = 0.0, float(ref[1])
+    for a, b in front:
+        if b < best_b:
+            area += (ref[0] - a) * (best_b - b)
+            best_b = b
+    return area
+
+
+def test_generation_refuses_bad_archives():
+    pop = OFA.sample_genotypes(4, seed=1)
+    archive = _Archive(46, 2, capacity=8)
+    at = archive.add(OFA.canonical(pop))
+    archive.F[at], archive.cv[at] = 0.0, 0.0
+    args = dict(genotypes=pop, at=at, F_all=archive.F, cv_all=archive.cv, n=4, ref=np.ones(2), children=4,
+                crossover_rate=0.3, mutation_rate=0.1, attempts=20, n_choices=OFA.n_choices, switch=OFA._switch,
+                threshold=OFA._threshold, store=archive.rows, n_store=archive.n, table=archive.table, seed=0)
+    with pytest.raises(ValueError, match="no room"):
+        _core.nsga2_generation(**{**args, "children": 5})
+    with pytest.raises(ValueError, match="outside the archive"):
+        _core.nsga2_generation(**{**args, "at": at + 4})
+    archive.F[at[1], 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        _core.nsga2_generation(**args)
+    with pytest.raises(TypeError):  # a copy would be written instead of the archive: refused
+        _core.nsga2_generation(**{**args, "store": archive.rows.astype(np.int64)})
 
 
 def test_hash_spreads_rows():
@@ -226,7 +272,7 @@ def test_hash_spreads_rows():
     occupied slots (a hash that collapses rows to a few values makes runs of hundreds)."""
     rows = np.unique(OFA.canonical(OFA.sample_genotypes(20_000, seed=1)), axis=0)
     table = np.full(1 << 16, -1, dtype=np.int64)
-    _variation.add_rows(rows, np.zeros_like(rows), 0, table)
+    _core.archive_add(rows, np.zeros_like(rows), 0, table)
     occupied = np.r_[0, (table >= 0).astype(int), 0]
     edges = np.flatnonzero(np.diff(occupied))
     runs = edges[1::2] - edges[::2]

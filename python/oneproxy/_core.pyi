@@ -37,6 +37,43 @@ def igd(
 ) -> float: ...
 def crowding_distance(F: NDArray[np.float64], fronts: NDArray[np.int64] | None = None) -> NDArray[np.float64]: ...
 def survivors(F: NDArray[np.float64], cv: NDArray[np.float64], n: int) -> tuple[NDArray[np.int64], NDArray[np.float64]]: ...
+def crossover(a: NDArray[np.uint8], b: NDArray[np.uint8], seed: int) -> NDArray[np.uint8]: ...
+def mutate(
+    c: NDArray[np.uint8],
+    seed: int,
+    rate: float,
+    n_choices: NDArray[np.int64],
+    switch: NDArray[np.int64],
+    threshold: NDArray[np.int64],
+    used_only: bool,
+    at_least_one: bool = False,
+) -> None: ...
+def canonical(
+    c: NDArray[np.uint8], n_choices: NDArray[np.int64], switch: NDArray[np.int64], threshold: NDArray[np.int64]
+) -> NDArray[np.uint8]: ...
+def archive_add(
+    rows: NDArray[np.uint8], store: NDArray[np.uint8], n: int, table: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], int]: ...
+def nsga2_generation(
+    genotypes: NDArray[np.uint8],
+    at: NDArray[np.int64],
+    F_all: NDArray[np.float64],
+    cv_all: NDArray[np.float64],
+    n: int,
+    ref: NDArray[np.float64],
+    children: int,
+    crossover_rate: float,
+    mutation_rate: float,
+    attempts: int,
+    n_choices: NDArray[np.int64],
+    switch: NDArray[np.int64],
+    threshold: NDArray[np.int64],
+    store: NDArray[np.uint8],
+    n_store: int,
+    table: NDArray[np.int64],
+    seed: int,
+) -> tuple[NDArray[np.uint8], NDArray[np.int64], int, float, int]: ...
+def random_bits(seed: int, n: int) -> NDArray[np.uint64]: ...
 def scan_additive(
     tables: NDArray[np.float64],
     radix: NDArray[np.uint32],

@@ -1,12 +1,12 @@
 """Evolutionary multi-objective search (NSGA-II) over a space, on the compiled Pareto core.
 
 Where objectives are not additive (accuracy predictors, measured latency, training) scans do
-not apply; `evolve` runs NSGA-II (Deb et al., 2002). Each generation is one Numba kernel
-(`_variation.offspring`: crowded binary tournaments, the uniform crossover and mutation that
-`Space.crossover`/`Space.mutate` also run, canonical rows, and duplicate elimination in a hash
-table of every architecture evaluated), one batch of evaluations of the new architectures only,
-and the C++ core's non-dominated sorting and crowding distance for survival, with constrained
-domination for latency budgets.
+not apply; `evolve` runs NSGA-II (Deb et al., 2002). Each generation is one call into the C++
+core (`nsga2_generation`: survival by non-dominated sorting and crowding distance, with
+constrained domination for latency budgets; the survivors' hypervolume; crowded binary
+tournaments, the uniform crossover and mutation that `Space.crossover`/`Space.mutate` also
+run, canonical rows, and duplicate elimination in a hash table of every architecture
+evaluated) and one batch of evaluations of the new architectures only.
 
 Examples
 --------
@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from oneproxy import _core, _variation
+from oneproxy import _core
 from oneproxy.pareto import nondominated_sort
 from oneproxy.scan import _check_objectives, _evaluate, atomic_savez, read_checkpoint
 from oneproxy.spaces import Space, _seed, get
@@ -103,32 +103,41 @@ def _violation(values: NDArray, rules: list[tuple[int, str, float]]) -> NDArray[
 
 
 class _Archive:
-    """Every architecture evaluated: canonical rows (n, P), their values (n, m), the hash table
-    the `_variation` kernels look rows up in, and the marks they use to drop duplicates."""
+    """Every architecture evaluated: canonical rows (n, P), their values (n, m), the minimised
+    values and constraint violations that survival compares, and the hash table the core's
+    offspring step looks rows up in."""
 
     def __init__(self, positions: int, m: int, capacity: int) -> None:
         self.n = 0
         self.rows = np.zeros((capacity, positions), dtype=np.uint8)
         self.values = np.full((capacity, m), np.nan)
-        self.stamp = np.full(capacity, -1, dtype=np.int64)
+        self.F = np.full((capacity, m), np.nan)
+        self.cv = np.full(capacity, np.nan)
         self.table = np.full(_table_size(capacity), -1, dtype=np.int64)
 
     def reserve(self, k: int) -> None:
         """Room for `k` more rows (doubling, and rehashing, when full)."""
         if self.n + k <= len(self.rows):
             return
-        old = self.rows[:self.n]
-        capacity = max(2 * len(self.rows), self.n + k)
-        grown = _Archive(self.rows.shape[1], self.values.shape[1], capacity)
-        grown.add(old)
-        grown.values[:self.n] = self.values[:self.n]
-        self.rows, self.values, self.stamp, self.table = grown.rows, grown.values, grown.stamp, grown.table
+        grown = _Archive(self.rows.shape[1], self.values.shape[1], max(2 * len(self.rows), self.n + k))
+        grown.add(self.rows[:self.n])
+        for a in ("values", "F", "cv"):
+            getattr(grown, a)[:self.n] = getattr(self, a)[:self.n]
+        self.rows, self.values, self.F, self.cv, self.table = grown.rows, grown.values, grown.F, grown.cv, grown.table
 
     def add(self, rows: NDArray[np.uint8]) -> NDArray[np.int64]:
         """Positions of canonical `rows`, adding the new ones (first copy first)."""
         self.reserve(len(rows))
-        where, self.n = _variation.add_rows(np.ascontiguousarray(rows), self.rows, self.n, self.table)
-        return where  # type: ignore[no-any-return]
+        where, self.n = _core.archive_add(np.ascontiguousarray(rows), self.rows, self.n, self.table)
+        return where
+
+    def record(self, start: int, values: NDArray[np.float64], sign: NDArray[np.float64],
+               rules: list[tuple[int, str, float]]) -> None:
+        """The values of rows ``start:start + len(values)``, minimised (`sign`) and judged by `rules`."""
+        end = start + len(values)
+        self.values[start:end] = values
+        self.F[start:end] = values * sign
+        self.cv[start:end] = _violation(values, rules)
 
 
 def _table_size(capacity: int) -> int:
@@ -207,54 +216,48 @@ def evolve(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] 
     fingerprint = json.dumps({"space": space.name, "params": space.params, "m": m, "maximise": maximise.tolist(),
                               "population": population, "generations": generations, "seed": seed,
                               "crossover_rate": crossover_rate, "mutation_rate": mutation_rate,
-                              "constraints": rules, "objectives": [type(o).__qualname__ for o in objs]})
-    state = _load(path, fingerprint, space.n_positions, m, population * (generations + 1)) if path is not None else None
+                              "constraints": rules, "objectives": [type(o).__qualname__ for o in objs],
+                              "checkpoint": 2})
+    state = _load(path, fingerprint, space.n_positions, m, population * (generations + 1), sign, rules) \
+        if path is not None else None
     if state is not None:
-        gen, pop, pop_at, crowd, archive, hv, ref, rng_state, spent = state
+        gen, members, members_at, archive, hv, ref, rng_state, spent = state
         rng = np.random.default_rng()
         rng.bit_generator.state = rng_state
     else:
         rng = np.random.default_rng(seed)
         archive = _Archive(space.n_positions, m, min(population * (generations + 1), 64 * population))
-        pop, pop_at = _initial(space, population, rng, archive)
-        archive.values[:population] = evaluate(archive.rows[:population])
-        F0, cv0 = archive.values[pop_at] * sign, _violation(archive.values[pop_at], rules)
+        members, members_at = _initial(space, population, rng, archive)
+        archive.record(0, evaluate(archive.rows[:population]), sign, rules)
+        F0 = archive.F[:population]
         ref = F0.max(axis=0) + 0.1 * (F0.max(axis=0) - F0.min(axis=0) + 1e-12)
-        hv = [_front_hv(F0, cv0, ref)]
-        order, crowd = _core.survivors(F0, cv0, population)  # the population ranked, with its crowding
-        pop, pop_at = pop[order], pop_at[order]
-        gen, spent = 0, 0.0
-    F, cv = archive.values[pop_at] * sign, _violation(archive.values[pop_at], rules)  # minimised, violation
-    while gen < generations:
-        archive.reserve(population)
-        archive.stamp[pop_at] = gen  # children must differ from these and from each other
+        gen, hv, spent = 0, [], 0.0
+    while True:  # members: the last generation's survivors and children, all evaluated
+        children = population if gen < generations else 0
+        archive.reserve(children)
         old = archive.n
-        kids, kids_at, archive.n = _variation.offspring(
-            _seed(rng), pop, F, cv, crowd, population, _MATING_ATTEMPTS, crossover_rate, mutation,
-            space.n_choices, space._switch, space._threshold, archive.rows, archive.n, archive.table,
-            archive.stamp, gen)
-        if archive.n > old:
-            archive.values[old:archive.n] = evaluate(archive.rows[old:archive.n])
-        merged_at = np.concatenate([pop_at, kids_at])
-        values = archive.values[merged_at]
-        F, cv = values * sign, _violation(values, rules)
-        # the tournaments of the next generation use the crowding of this survival (as pymoo)
-        keep, crowd = _core.survivors(F, cv, population)
-        pop, pop_at, F, cv = np.concatenate([pop, kids])[keep], merged_at[keep], F[keep], cv[keep]
-        hv.append(_front_hv(F, cv, ref))
-        gen += 1
-        if progress:
-            print(f"\rgeneration {gen}/{generations}  evaluated {archive.n}  hypervolume {hv[-1]:.6g}",
+        members, members_at, survived, h, archive.n = _core.nsga2_generation(
+            members, members_at, archive.F, archive.cv, population, ref, children, crossover_rate, mutation,
+            _MATING_ATTEMPTS, space.n_choices, space._switch, space._threshold, archive.rows, archive.n,
+            archive.table, _seed(rng))
+        hv.append(h)
+        if progress and gen > 0:
+            print(f"\rgeneration {gen}/{generations}  evaluated {old}  hypervolume {h:.6g}",
                   end="\n" if gen == generations else "", file=sys.stderr, flush=True)
+        if not children:
+            break
+        if archive.n > old:  # the new architectures among the children
+            archive.record(old, evaluate(archive.rows[old:archive.n]), sign, rules)
+        gen += 1
         if path is not None:
-            _save(path, fingerprint, gen, pop, pop_at, crowd, archive, hv, ref, rng.bit_generator.state,
+            _save(path, fingerprint, gen, members, members_at, archive, hv, ref, rng.bit_generator.state,
                   spent + time.perf_counter() - t0)
-    values = archive.values[pop_at]
+    values, F, cv = archive.values[members_at], archive.F[members_at], archive.cv[members_at]
     best = np.flatnonzero(cv <= 0)
     if len(best):
         best = best[nondominated_sort(F[best]) == 0]
         best = best[np.lexsort(F[best].T[::-1])]
-    rows = archive.rows[pop_at[best]]
+    rows = archive.rows[members_at[best]]
     return SearchResult(values[best], rows, _indices(space, rows), archive.rows[:archive.n].copy(),
                         archive.values[:archive.n].copy(), np.array(hv), ref, spent + time.perf_counter() - t0, space)
 
@@ -283,16 +286,17 @@ def _front_hv(F: NDArray, cv: NDArray, ref: NDArray) -> float:
     return float(_core.hypervolume(feasible, ref)) if len(feasible) else 0.0
 
 
-def _save(path: Path, fingerprint: str, gen: int, pop: NDArray, pop_at: NDArray, crowd: NDArray, archive: _Archive,
+def _save(path: Path, fingerprint: str, gen: int, members: NDArray, members_at: NDArray, archive: _Archive,
           hv: list[float], ref: NDArray, rng_state: Mapping[str, Any], spent: float) -> None:
     header = {"fingerprint": fingerprint, "generation": gen, "hv": hv, "rng": dict(rng_state), "seconds": spent}
-    atomic_savez(path, header, population=pop, population_at=pop_at, crowding=crowd,
+    atomic_savez(path, header, members=members, members_at=members_at,
                  evaluated_choices=archive.rows[:archive.n], evaluated_values=archive.values[:archive.n],
                  reference=ref)
 
 
-def _load(path: Path, fingerprint: str, positions: int, m: int, capacity: int) -> tuple[
-        int, NDArray, NDArray, NDArray, _Archive, list[float], NDArray, dict[str, Any], float] | None:
+def _load(path: Path, fingerprint: str, positions: int, m: int, capacity: int, sign: NDArray[np.float64],
+          rules: list[tuple[int, str, float]]) -> tuple[
+        int, NDArray, NDArray, _Archive, list[float], NDArray, dict[str, Any], float] | None:
     saved = read_checkpoint(path, fingerprint, "search")
     if saved is None:
         return None
@@ -300,6 +304,6 @@ def _load(path: Path, fingerprint: str, positions: int, m: int, capacity: int) -
     rows = z["evaluated_choices"]
     archive = _Archive(positions, m, max(len(rows), min(capacity, 2 * len(rows))))
     archive.add(rows)  # distinct rows: they keep their positions
-    archive.values[:len(rows)] = z["evaluated_values"]
-    return (int(header["generation"]), z["population"], z["population_at"], z["crowding"], archive,
-            list(header["hv"]), z["reference"], header["rng"], float(header["seconds"]))
+    archive.record(0, z["evaluated_values"], sign, rules)
+    return (int(header["generation"]), z["members"], z["members_at"], archive, list(header["hv"]), z["reference"],
+            header["rng"], float(header["seconds"]))

@@ -48,7 +48,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import ArrayLike, NDArray
 
-from oneproxy import _radix, _variation
+from oneproxy import _core, _radix
 
 __all__ = ["Space", "NASBench201", "FBNet", "OFAMobileNetV3", "get", "available"]
 
@@ -62,8 +62,8 @@ def _rng(seed: Seed) -> np.random.Generator:
 
 
 def _seed(seed: Seed) -> int:
-    """A seed for the Numba kernels' generator (32 bits), drawn from `seed`'s NumPy generator."""
-    return int(_rng(seed).bit_generator.random_raw()) >> 32
+    """A seed for the core's variation generator (64 bits), drawn from `seed`'s NumPy generator."""
+    return int(_rng(seed).bit_generator.random_raw())
 
 
 class Space:
@@ -203,10 +203,7 @@ class Space:
 
     def canonical(self, choices: ArrayLike) -> NDArray[np.uint8]:
         """A copy of `choices` (n, P) with unused entries set to 0 (a no-op for most spaces)."""
-        c = self.check_choices(choices)
-        out = np.empty_like(c)
-        _variation.canonical(c, self._switch, self._threshold, out)
-        return out
+        return _core.canonical(self.check_choices(choices), self.n_choices, self._switch, self._threshold)
 
     def decode(self, indices: Indices) -> NDArray[np.uint8]:
         """Canonical choices of indices: shape (P,) for one index, (n, P) for several."""
@@ -334,7 +331,7 @@ class Space:
         rate = 1.0 / self.n_positions if rate is None else float(rate)
         if not 0.0 <= rate <= 1.0:
             raise ValueError(f"rate must be in [0, 1], got {rate}")
-        _variation.mutate(c, _seed(seed), rate, self.n_choices, self._switch, self._threshold, canonical)
+        _core.mutate(c, _seed(seed), rate, self.n_choices, self._switch, self._threshold, canonical)
         return self.canonical(c) if canonical else c
 
     def crossover(self, a: ArrayLike, b: ArrayLike, seed: Seed = None, *, canonical: bool = True) -> NDArray[np.uint8]:
@@ -343,8 +340,7 @@ class Space:
         ca, cb = self.check_choices(a, "a"), self.check_choices(b, "b")
         if ca.shape != cb.shape:
             raise ValueError(f"a and b must have the same shape, got {ca.shape} and {cb.shape}")
-        child = np.empty_like(ca)
-        _variation.crossover(ca, cb, _seed(seed), child)
+        child = _core.crossover(ca, cb, _seed(seed))
         return self.canonical(child) if canonical else child
 
     def _row(self, arch: int | ArrayLike) -> NDArray[np.uint8]:
