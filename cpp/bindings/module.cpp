@@ -299,8 +299,7 @@ Codes crossover(const Codes& a, const Codes& b, std::uint64_t seed) {
     const auto [n, P] = rows_shape(b, "b", static_cast<std::size_t>(a.shape(1)));
     if (static_cast<std::size_t>(a.shape(0)) != n) throw py::value_error("a and b must have the same shape");
     Codes out({n, P});
-    oneproxy::Xoshiro256 g(seed);
-    for (std::size_t i = 0; i < n; ++i) oneproxy::crossover_row(a.data() + i * P, b.data() + i * P, out.mutable_data() + i * P, P, g);
+    oneproxy::crossover(a.data(), b.data(), n, P, seed, out.mutable_data());
     return out;
 }
 
@@ -309,21 +308,22 @@ void mutate(Codes& c, std::uint64_t seed, double rate, const Ints& n_choices, co
     const oneproxy::Layout L = layout(n_choices, switch_, threshold);
     const auto [n, P] = rows_shape(c, "c", L.P);
     if (!(rate >= 0.0 && rate <= 1.0)) throw py::value_error("rate must be in [0, 1]");
-    oneproxy::Xoshiro256 g(seed);
-    std::vector<char> used(P, 1);
-    std::uint8_t* rows = c.mutable_data();
-    for (std::size_t i = 0; i < n; ++i) {
-        if (used_only)
-            for (std::size_t p = 0; p < P; ++p) used[p] = L.used(rows + i * P, p);
-        oneproxy::mutate_row(rows + i * P, P, rate, L.n_choices, used.data(), at_least_one, g);
-    }
+    oneproxy::mutate(c.mutable_data(), n, L, rate, used_only, at_least_one, seed);
 }
 
 Codes canonical(const Codes& c, const Ints& n_choices, const Ints& switch_, const Ints& threshold) {
     const oneproxy::Layout L = layout(n_choices, switch_, threshold);
     const auto [n, P] = rows_shape(c, "c", L.P);
     Codes out({n, P});
-    for (std::size_t i = 0; i < n; ++i) L.canonical(c.data() + i * P, out.mutable_data() + i * P);
+    oneproxy::canonical(c.data(), n, L, out.mutable_data());
+    return out;
+}
+
+py::array_t<bool> active(const Codes& c, const Ints& n_choices, const Ints& switch_, const Ints& threshold) {
+    const oneproxy::Layout L = layout(n_choices, switch_, threshold);
+    const auto [n, P] = rows_shape(c, "c", L.P);
+    py::array_t<bool> out({n, P});
+    oneproxy::active(c.data(), n, L, out.mutable_data());
     return out;
 }
 
@@ -513,6 +513,8 @@ PYBIND11_MODULE(_core, m) {
           "at_least_one, conditioned on at least one draw per row.");
     m.def("canonical", &canonical, py::arg("c"), py::arg("n_choices"), py::arg("switch"), py::arg("threshold"),
           "The uint8 rows c (n, P) with unused entries set to 0.");
+    m.def("active", &active, py::arg("c"), py::arg("n_choices"), py::arg("switch"), py::arg("threshold"),
+          "Which entries of the uint8 rows c (n, P) are used (bool (n, P)).");
     m.def("archive_add", &archive_add, py::arg("rows"), py::arg("store").noconvert(), py::arg("n"),
           py::arg("table").noconvert(),
           "Archive positions (k,) of the canonical rows (k, P), adding new ones to store and its hash "

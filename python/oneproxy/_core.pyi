@@ -51,6 +51,9 @@ def mutate(
 def canonical(
     c: NDArray[np.uint8], n_choices: NDArray[np.int64], switch: NDArray[np.int64], threshold: NDArray[np.int64]
 ) -> NDArray[np.uint8]: ...
+def active(
+    c: NDArray[np.uint8], n_choices: NDArray[np.int64], switch: NDArray[np.int64], threshold: NDArray[np.int64]
+) -> NDArray[np.bool_]: ...
 def archive_add(
     rows: NDArray[np.uint8], store: NDArray[np.uint8], n: int, table: NDArray[np.int64]
 ) -> tuple[NDArray[np.int64], int]: ...

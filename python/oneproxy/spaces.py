@@ -132,11 +132,7 @@ class Space:
 
     def active(self, choices: NDArray[np.uint8]) -> NDArray[np.bool_]:
         """Which entries of `choices` (n, P) matter (False: unused, 0 in canonical rows)."""
-        switched = self._switch >= 0
-        out = np.ones(choices.shape, dtype=bool)
-        if switched.any():
-            out[:, switched] = choices[:, self._switch[switched]] >= self._threshold[switched]
-        return out
+        return _core.active(self.check_choices(choices), self.n_choices, self._switch, self._threshold)
 
     #: Whether indices are the mixed-radix numbers of the digits (so consecutive indices are an
     #: odometer over the digits); False for NAS-Bench-201's shuffled official indices.

@@ -102,6 +102,36 @@ inline std::size_t mutate_row(std::uint8_t* c, std::size_t P, double rate, const
     return changed;
 }
 
+// The operators over n rows (row-major, L.P each), one generator seeded by `seed` for all.
+inline void crossover(const std::uint8_t* a, const std::uint8_t* b, std::size_t n, std::size_t P,
+                      std::uint64_t seed, std::uint8_t* out) {
+    Xoshiro256 g(seed);
+    for (std::size_t i = 0; i < n; ++i) crossover_row(a + i * P, b + i * P, out + i * P, P, g);
+}
+
+// In place; with `used_only`, only the entries used before the row changes may move.
+inline void mutate(std::uint8_t* rows, std::size_t n, const Layout& L, double rate, bool used_only,
+                   bool at_least_one, std::uint64_t seed) {
+    Xoshiro256 g(seed);
+    std::vector<char> used(L.P, 1);
+    for (std::size_t i = 0; i < n; ++i) {
+        std::uint8_t* row = rows + i * L.P;
+        if (used_only)
+            for (std::size_t p = 0; p < L.P; ++p) used[p] = L.used(row, p);
+        mutate_row(row, L.P, rate, L.n_choices, used.data(), at_least_one, g);
+    }
+}
+
+inline void canonical(const std::uint8_t* rows, std::size_t n, const Layout& L, std::uint8_t* out) {
+    for (std::size_t i = 0; i < n; ++i) L.canonical(rows + i * L.P, out + i * L.P);
+}
+
+// out (n x P): whether each entry is used.
+inline void active(const std::uint8_t* rows, std::size_t n, const Layout& L, bool* out) {
+    for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t p = 0; p < L.P; ++p) out[i * L.P + p] = L.used(rows + i * L.P, p);
+}
+
 // Every architecture evaluated: canonical rows (capacity x P, the first n filled) and an
 // open-addressing hash table of their positions (power-of-two size, -1 empty, linear probing).
 // The arrays belong to the caller, who keeps room for the rows it adds and the table at most
