@@ -103,14 +103,13 @@ def _violation(values: NDArray, rules: list[tuple[int, str, float]]) -> NDArray[
 
 
 class _Archive:
-    """Every architecture evaluated: canonical rows (n, P), their values (n, m), the minimised
-    values and constraint violations that survival compares, and the hash table the core's
-    offspring step looks rows up in."""
+    """Every architecture evaluated: canonical rows (n, P), their values minimised (n, m: the
+    values times the objectives' signs) and constraint violations (n,) as survival compares
+    them, and the hash table the core's offspring step looks rows up in."""
 
     def __init__(self, positions: int, m: int, capacity: int) -> None:
         self.n = 0
         self.rows = np.zeros((capacity, positions), dtype=np.uint8)
-        self.values = np.full((capacity, m), np.nan)
         self.F = np.full((capacity, m), np.nan)
         self.cv = np.full(capacity, np.nan)
         self.table = np.full(_table_size(capacity), -1, dtype=np.int64)
@@ -119,11 +118,10 @@ class _Archive:
         """Room for `k` more rows (doubling, and rehashing, when full)."""
         if self.n + k <= len(self.rows):
             return
-        grown = _Archive(self.rows.shape[1], self.values.shape[1], max(2 * len(self.rows), self.n + k))
+        grown = _Archive(self.rows.shape[1], self.F.shape[1], max(2 * len(self.rows), self.n + k))
         grown.add(self.rows[:self.n])
-        for a in ("values", "F", "cv"):
-            getattr(grown, a)[:self.n] = getattr(self, a)[:self.n]
-        self.rows, self.values, self.F, self.cv, self.table = grown.rows, grown.values, grown.F, grown.cv, grown.table
+        grown.F[:self.n], grown.cv[:self.n] = self.F[:self.n], self.cv[:self.n]
+        self.rows, self.F, self.cv, self.table = grown.rows, grown.F, grown.cv, grown.table
 
     def add(self, rows: NDArray[np.uint8]) -> NDArray[np.int64]:
         """Positions of canonical `rows`, adding the new ones (first copy first)."""
@@ -135,7 +133,6 @@ class _Archive:
                rules: list[tuple[int, str, float]]) -> None:
         """The values of rows ``start:start + len(values)``, minimised (`sign`) and judged by `rules`."""
         end = start + len(values)
-        self.values[start:end] = values
         self.F[start:end] = values * sign
         self.cv[start:end] = _violation(values, rules)
 
@@ -236,7 +233,7 @@ def evolve(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] 
         children = population if gen < generations else 0
         archive.reserve(children)
         old = archive.n
-        members, members_at, survived, h, archive.n = _core.nsga2_generation(
+        members, members_at, _, h, archive.n = _core.nsga2_generation(
             members, members_at, archive.F, archive.cv, population, ref, children, crossover_rate, mutation,
             _MATING_ATTEMPTS, space.n_choices, space._switch, space._threshold, archive.rows, archive.n,
             archive.table, _seed(rng))
@@ -250,16 +247,17 @@ def evolve(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] 
             archive.record(old, evaluate(archive.rows[old:archive.n]), sign, rules)
         gen += 1
         if path is not None:
-            _save(path, fingerprint, gen, members, members_at, archive, hv, ref, rng.bit_generator.state,
+            _save(path, fingerprint, gen, members, members_at, archive, sign, hv, ref, rng.bit_generator.state,
                   spent + time.perf_counter() - t0)
-    values, F, cv = archive.values[members_at], archive.F[members_at], archive.cv[members_at]
+    F, cv = archive.F[members_at], archive.cv[members_at]
+    values = F * sign  # exact: the signs are +-1
     best = np.flatnonzero(cv <= 0)
     if len(best):
         best = best[nondominated_sort(F[best]) == 0]
         best = best[np.lexsort(F[best].T[::-1])]
     rows = archive.rows[members_at[best]]
     return SearchResult(values[best], rows, _indices(space, rows), archive.rows[:archive.n].copy(),
-                        archive.values[:archive.n].copy(), np.array(hv), ref, spent + time.perf_counter() - t0, space)
+                        archive.F[:archive.n] * sign, np.array(hv), ref, spent + time.perf_counter() - t0, space)
 
 
 def _initial(space: Space, n: int, rng: np.random.Generator, archive: _Archive) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
@@ -287,10 +285,10 @@ def _front_hv(F: NDArray, cv: NDArray, ref: NDArray) -> float:
 
 
 def _save(path: Path, fingerprint: str, gen: int, members: NDArray, members_at: NDArray, archive: _Archive,
-          hv: list[float], ref: NDArray, rng_state: Mapping[str, Any], spent: float) -> None:
+          sign: NDArray[np.float64], hv: list[float], ref: NDArray, rng_state: Mapping[str, Any], spent: float) -> None:
     header = {"fingerprint": fingerprint, "generation": gen, "hv": hv, "rng": dict(rng_state), "seconds": spent}
     atomic_savez(path, header, members=members, members_at=members_at,
-                 evaluated_choices=archive.rows[:archive.n], evaluated_values=archive.values[:archive.n],
+                 evaluated_choices=archive.rows[:archive.n], evaluated_values=archive.F[:archive.n] * sign,
                  reference=ref)
 
 
