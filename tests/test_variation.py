@@ -33,6 +33,17 @@ def test_canonical_follows_depth():
         np.testing.assert_array_equal(space.canonical(g), g)
 
 
+def test_active_follows_depth():
+    """`active` is the same rule as `canonical`: a block's entries count when j < depth."""
+    g = OFA.sample_genotypes(2000, seed=3)
+    depth = g[:, 1:6].astype(int) + 2  # (n, stages)
+    blocks = np.arange(4)[None, None, :] < depth[:, :, None]  # (n, stage, block)
+    expected = np.concatenate([np.ones((len(g), 6), bool), blocks.reshape(-1, 20), blocks.reshape(-1, 20)], axis=1)
+    np.testing.assert_array_equal(OFA.active(g), expected)
+    with pytest.raises(ValueError, match=r"choices\[0, 0\] = 17 is out of range"):
+        OFA.active(np.full((1, 46), 17, dtype=np.uint8))
+
+
 @pytest.mark.parametrize("rate", [0.0, 0.01, 0.3, 0.9, 1.0])
 def test_mutation_rate_is_per_entry(rate):
     """Geometric gaps between mutated entries: each entry changes with probability `rate`
