@@ -13,6 +13,7 @@ import numpy as np
 import oneproxy
 from oneproxy import datasets
 from oneproxy.correlation import kendall_matrix, spearman_matrix
+from oneproxy.measure import BackendUnavailable
 from oneproxy.spaces import Space
 
 
@@ -29,12 +30,20 @@ def _parser() -> argparse.ArgumentParser:
     srcc = commands.add_parser(
         "srcc",
         help="device x device rank correlation of latencies (latency monotonicity)",
-        description="Print the device x device rank correlation of a bundled dataset's latencies, "
-        "its summary (median, minimum, share of pairs >= 0.9), and optionally write a clustered "
-        "heatmap and the matrix as CSV. Missing latencies are skipped pairwise.",
+        description="Print the device x device rank correlation of a bundled dataset's latencies "
+        "(or, with --db, of this machine's measured devices beside the bundled ones over the "
+        "architectures measured), its summary (median, minimum, share of pairs >= 0.9), and "
+        "optionally write a clustered heatmap and the matrix as CSV. Missing latencies are "
+        "skipped pairwise.",
     )
     srcc.add_argument("--dataset", default="nb201", choices=datasets.available(),
                       help="bundled dataset (default: nb201)")
+    srcc.add_argument("--db", type=Path, default=None, metavar="FILE.sqlite",
+                      help="measurements of this machine ('oneproxy measure'): its devices against "
+                      "each other and the bundled devices (once-for-all: their predictors and the "
+                      "Note10 table) over the measured architectures")
+    srcc.add_argument("--space", default=None, choices=("nb201", "ofa-mbv3"),
+                      help="with --db: the space (default: the only one the db holds)")
     srcc.add_argument("--method", default="spearman", choices=("spearman", "kendall"),
                       help="rank correlation (default: spearman)")
     srcc.add_argument("--devices", default=None, metavar="A,B,...",
@@ -91,27 +100,56 @@ def _parser() -> argparse.ArgumentParser:
     adapt.add_argument("--proxy", default=None, help="proxy device (with --db: a device or 'auto', the default)")
     adapt.add_argument("--target", default=None, help="target device of the dataset (not with --db)")
     adapt.add_argument("--db", type=Path, default=None, metavar="FILE.sqlite",
-                       help="use this machine's measurements ('oneproxy measure') as the target")
+                       help="use this machine's measurements ('oneproxy measure') as the target; "
+                       "--dataset nb201 or ofa-mbv3 says which space's")
+    adapt.add_argument("--device", default=None, metavar="TEXT",
+                       help="with --db: the device whose fingerprint contains TEXT (needed when the "
+                       "db holds several)")
     adapt.add_argument("--samples", type=int, default=70, help="target measurements to use (default: 70)")
     adapt.add_argument("--seed", type=int, default=0, help="seed of the draw (default: 0)")
     adapt.add_argument("--out", type=Path, default=None, metavar="FILE.npz", help="save the predictor")
     meas = commands.add_parser(
         "measure",
-        help="measure NAS-Bench-201 networks' latency on this machine (ONNX Runtime, CPU)",
-        description="Build sampled NAS-Bench-201 networks as ONNX graphs, time them with ONNX Runtime "
-        "(warm-up, repeats interleaved across cells, median and IQR) and store each in SQLite, keyed "
-        "by this device (CPU, runtime, threads, batch): rerunning resumes and measures nothing twice. "
-        "Needs: pip install 'oneproxy[measure]'.",
+        help="measure networks' latency on this machine (ONNX Runtime or OpenVINO)",
+        description="Build NAS-Bench-201 or once-for-all MobileNetV3 networks as ONNX graphs (random "
+        "weights), time them with a runtime backend (warm-up, repeats interleaved across networks, "
+        "median and IQR) and store each in SQLite, keyed by space and device (CPU, runtime and "
+        "version, threads, batch): rerunning resumes and measures nothing twice. A network that fails "
+        "is recorded with its error and reported at the end. Needs: pip install 'oneproxy[measure]' "
+        "(and 'oneproxy[openvino]' for --backend openvino).",
     )
-    meas.add_argument("--space", default="nb201", help="search space (nb201)")
+    _measure_arguments(meas)
     meas.add_argument("--n", type=int, default=30, help="architectures to sample (default 30)")
+    meas.add_argument("--archs", type=Path, default=None, metavar="FILE.csv",
+                      help="measure exactly the architectures of this CSV (a column 'index' or "
+                      "'architecture', e.g. a front written by search or scan) instead of sampling")
     meas.add_argument("--seed", type=int, default=0, help="seed of the sample (default 0)")
-    meas.add_argument("--db", type=Path, required=True, metavar="FILE.sqlite", help="SQLite file")
     meas.add_argument("--csv", type=Path, default=None, metavar="FILE.csv", help="also export CSV")
-    meas.add_argument("--threads", type=int, default=1, help="ONNX Runtime intra-op threads (default 1)")
-    meas.add_argument("--repeats", type=int, default=30, help="timed runs per network (default 30)")
-    meas.add_argument("--warmup", type=int, default=10, help="untimed runs first (default 10)")
-    meas.add_argument("--batch", type=int, default=1, help="batch size (default 1)")
+
+    dev = commands.add_parser(
+        "device",
+        help="a new device end to end: measure subnets here, adapt, search, measure the front",
+        description="Measure --samples once-for-all MobileNetV3 subnets (160-224 px) on this "
+        "machine (and --holdout more), score every bundled proxy on them and adapt the best "
+        "(single or multi-proxy), run NSGA-II with once-for-all's accuracy predictor and the "
+        "adapted latency, measure up to --front-size subnets of the found front, and do the same "
+        "with the proxy alone and, with --oracle N, with a predictor fitted on N measured "
+        "subnets. Writes report.md with its figures. Measurements are stored in --db: a rerun "
+        "resumes and measures nothing twice.",
+    )
+    _measure_arguments(dev, space="ofa-mbv3")
+    dev.set_defaults(repeats=10, warmup=3)
+    dev.add_argument("--samples", type=int, default=30, help="subnets to adapt from (default 30)")
+    dev.add_argument("--holdout", type=int, default=50, help="further subnets to check on (default 50)")
+    dev.add_argument("--oracle", type=int, default=0, metavar="N",
+                     help="also fit a predictor on N measured subnets and search with it (e.g. 300; minutes)")
+    dev.add_argument("--front-size", type=int, default=20, help="subnets measured per front (default 20)")
+    dev.add_argument("--population", type=int, default=100, help="NSGA-II population (default 100)")
+    dev.add_argument("--generations", type=int, default=50, help="NSGA-II generations (default 50)")
+    dev.add_argument("--seed", type=int, default=0, help="seed of the samples and the search (default 0)")
+    dev.add_argument("--out", type=Path, default=Path("device-report"), metavar="DIR",
+                     help="report folder (default ./device-report)")
+    dev.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
     scan = commands.add_parser(
         "scan",
@@ -168,6 +206,53 @@ def _parser() -> argparse.ArgumentParser:
                        help="the exact front by dynamic programming (the only method, and required)")
     front.add_argument("--out", type=Path, default=None, metavar="FILE.csv", help="write the front as CSV")
     return parser
+
+
+def _measure_arguments(command: argparse.ArgumentParser, space: str = "nb201") -> None:
+    from oneproxy.measure import BACKENDS
+
+    command.add_argument("--space", default=space, choices=("nb201", "ofa-mbv3"),
+                         help=f"search space (default {space})")
+    command.add_argument("--resolutions", default=None, metavar="LO-HI|R,R,...",
+                         help="ofa-mbv3 input resolutions in px: a range in steps of 4 (160-224) or a "
+                         "list (default: once-for-all's 128-224)")
+    command.add_argument("--db", type=Path, required=True, metavar="FILE.sqlite", help="SQLite file")
+    command.add_argument("--backend", default="onnxruntime", choices=tuple(BACKENDS),
+                         help="runtime that runs the networks (default onnxruntime)")
+    command.add_argument("--threads", type=int, default=1, help="the runtime's threads (default 1)")
+    command.add_argument("--repeats", type=int, default=30, help="timed runs per network (default 30)")
+    command.add_argument("--warmup", type=int, default=10, help="untimed runs first (default 10)")
+    command.add_argument("--batch", type=int, default=1, help="batch size (default 1)")
+
+
+def _measure_space(args: argparse.Namespace) -> Space:
+    """The space of --space and --resolutions."""
+    from oneproxy import spaces
+
+    if args.resolutions is None:
+        return spaces.get(args.space)
+    if args.space != "ofa-mbv3":
+        raise ValueError(f"--resolutions is for ofa-mbv3, not {args.space}")
+    return spaces.OFAMobileNetV3(_resolutions(args.resolutions))
+
+
+def _resolutions(text: str) -> list[int]:
+    """once-for-all resolutions (px) from '160-224' (steps of 4) or '128,160,192'."""
+    from oneproxy.spaces import OFAMobileNetV3
+
+    try:
+        if "-" in text:
+            lo, hi = (int(v) for v in text.replace(" ", "").split("-"))
+            values = list(range(lo, hi + 1, 4))
+        else:
+            values = [int(v) for v in text.replace(" ", "").split(",")]
+    except ValueError:
+        raise ValueError(f"--resolutions must look like 160-224 or 128,160,192, got {text!r}") from None
+    unknown = [r for r in values if r not in OFAMobileNetV3().resolutions]
+    if not values or unknown:
+        raise ValueError(f"--resolutions must be once-for-all's (128, 132, ..., 224 px), got "
+                         f"{unknown or values} in {text!r}")
+    return values
 
 
 def _space_arguments(command: argparse.ArgumentParser) -> None:
@@ -228,11 +313,13 @@ def _write_front(space: Space, front: np.ndarray, indices: Sequence[int], names:
                  out: Path | None) -> None:
     """Print the first rows of a front and write it all as CSV: index, objectives, architecture."""
     rows = [",".join(["index", *names, "architecture"])]
-    rows += [",".join([str(int(i)), *(f"{v:.6g}" for v in front[k]), f'"{space.to_string(int(i))}"'])
-             for k, i in enumerate(indices)]
-    print("\n".join(rows[:11]) + (f"\n... ({len(rows) - 11} more)" if len(rows) > 11 else ""))
+    rows += [",".join([str(int(i)), *(f"{v:.6g}" for v in front[k]), space.to_string(int(i))])
+             for k, i in enumerate(indices[:10])]
+    print("\n".join(rows) + (f"\n... ({len(indices) - 10} more)" if len(indices) > 10 else ""))
     if out is not None:
-        out.write_text("\n".join(rows) + "\n")
+        from oneproxy.fronts import write_csv
+
+        write_csv(out, space, indices, front, names)
         print(f"wrote {out}")
 
 
@@ -360,55 +447,107 @@ def _adapt(args: argparse.Namespace) -> None:
 
 
 def _adapt_measured(args: argparse.Namespace) -> None:
-    from oneproxy import adaptation, measure, predictors, workflow
+    from oneproxy import device, measure, predictors, spaces
 
     ds = datasets.load(args.dataset)
-    if ds.space.name != "nb201":
-        raise ValueError(f"--db holds NAS-Bench-201 measurements; --dataset must be nb201 or nb201-oneproxy")
-    index, y = measure.latency_column(args.db)
-    if len(index) < 10:
-        raise ValueError(f"{args.db} holds {len(index)} measurements; adaptation needs at least 10")
-    choices = ds.space.decode(index)
-    rows = {int(a): k for k, a in enumerate(ds.arch_index)}
-    if args.proxy in (None, "auto"):  # the device that ranks the measured cells most alike
-        common = [k for k, a in enumerate(index) if int(a) in rows]
-        scores = {d: oneproxy.spearman(ds.latency_of(d)[[rows[int(index[k])] for k in common]], y[common],
-                                       nan_policy="omit") for d in ds.devices}
-        proxy_name = max(scores, key=lambda d: scores[d])
-        print(f"proxy chosen: {proxy_name} (SRCC {scores[proxy_name]:.3f} with the {len(common)} measured cells)")
+    if ds.space.name == "nb201":
+        space: Space = ds.space
+        proxies = {d: predictors.linear_latency(ds, d) for d in ds.devices}
+    elif ds.space.name == "ofa-mbv3":
+        space = spaces.OFAMobileNetV3(device.RESOLUTIONS)
+        proxies = device.proxies(space)
     else:
-        proxy_name = args.proxy
-        ds.latency_of(proxy_name)  # unknown device: a clear error
-    proxy = predictors.linear_latency(ds, proxy_name)
-    single = adaptation.adapt(proxy, choices, y)
-    multi = adaptation.adapt(proxies=list(workflow._proxy_predictors(ds)), choices=choices, target_latency_ms=y)
-    model = single if single.cv_srcc >= multi.cv_srcc else multi
-    print(f"{len(y)} measurements; single proxy ({single.method}) CV SRCC {single.cv_srcc:.3f}, "
-          f"all {ds.n_devices} devices ({multi.method}) CV SRCC {multi.cv_srcc:.3f}; kept the "
-          f"{'single' if model is single else 'multi'}-proxy model")
+        raise ValueError(f"--db: measurements are of nb201 or ofa-mbv3; --dataset {args.dataset} is neither")
+    fingerprint = _measured_device(args.db, space, args.device)
+    choices, y = measure.measured_latency(args.db, fingerprint, space=space)
+    if len(y) < 10:
+        raise ValueError(f"{args.db} holds {len(y)} {space.name} measurements of {fingerprint!r}"
+                         f"{' at 160-224 px' if space.name == 'ofa-mbv3' else ''}; adaptation needs at least 10")
+    if args.proxy not in (None, "auto"):
+        if args.proxy not in proxies:
+            raise ValueError(f"--proxy must be 'auto' or one of {', '.join(proxies)}, got {args.proxy!r}")
+        proxies = {args.proxy: proxies[args.proxy]}
+    chosen = device.adapt_measured(proxies, choices, y, seed=args.seed)
+    print(f"proxy chosen: {chosen.proxy} (SRCC {chosen.scores[chosen.proxy]:.3f} with the {len(y)} "
+          f"measured architectures)")
+    print(f"{len(y)} measurements; single proxy ({chosen.single.method}) CV SRCC {chosen.single.cv_srcc:.3f}, "
+          f"all {len(proxies)} proxies ({chosen.multi.method}) CV SRCC {chosen.multi.cv_srcc:.3f}; kept the "
+          f"{chosen.kind}-proxy model")
     if args.out is not None:
-        model.save(args.out)
+        chosen.model.save(args.out)
         print(f"wrote {args.out} (use it with oneproxy reuse --predictor or scan --objectives)")
 
 
-def _measure(args: argparse.Namespace) -> None:
+def _measured_device(db: Path, space: Space, text: str | None) -> str:
+    """The one device fingerprint of `space` in `db` (containing `text`, when given)."""
     from oneproxy import measure
 
-    if args.space != "nb201":
-        raise ValueError(f"--space {args.space}: only nb201 networks can be built and measured so far")
+    held = list(measure.devices(db, space).get(space.name, {}))
+    match = [d for d in held if text is None or text in d]
+    if len(match) != 1:
+        listed = "; ".join(held) or "none"
+        raise ValueError(f"{db} holds {len(match)} {space.name} devices"
+                         f"{'' if text is None else f' matching {text!r}'}: pass --device TEXT to pick "
+                         f"one of: {listed}")
+    return match[0]
+
+
+def _device(args: argparse.Namespace) -> None:
+    from oneproxy import device
+
+    if args.space != "ofa-mbv3":
+        raise ValueError(f"--space {args.space}: the device loop runs on ofa-mbv3")
+    resolutions = device.RESOLUTIONS if args.resolutions is None else _resolutions(args.resolutions)
+    result = device.run(args.db, args.out, samples=args.samples, holdout=args.holdout, oracle=args.oracle,
+                        backend=args.backend, threads=args.threads, repeats=args.repeats, warmup=args.warmup,
+                        front_size=args.front_size, population=args.population,
+                        generations=args.generations, seed=args.seed, resolutions=resolutions,
+                        progress=not args.no_progress)
+    a = result.adapted
+    print(f"{result.device}: {result.measured} subnets measured or reused from {args.db}")
+    print(f"best proxy {a.proxy} (SRCC {a.scores[a.proxy]:.3f} on {len(result.samples)} samples); kept the "
+          f"{a.kind}-proxy model ({a.model.method}, CV SRCC {a.model.cv_srcc:.3f})")
+    print(f"held-out subnets: {len(result.heldout)}, SRCC {result.heldout_srcc:.3f}, MAPE {result.heldout_mape:.1%}")
+    for name, ratio in result.hv_ratio.items():
+        print(f"front found with {name}: measured hypervolume {result.hypervolume[name]:.4g} (ratio {ratio:.4f})")
+    print(f"wrote {args.out / 'report.md'}")
+    for i, error in result.failed.items():
+        print(f"failed: {result.space.to_string(i)}: {error}", file=sys.stderr)
+
+
+def _measure(args: argparse.Namespace) -> None:
+    import warnings
+
+    from oneproxy import fronts, measure
+
+    space = _measure_space(args)
+    archs = fronts.read_csv(args.archs, space) if args.archs is not None else None
+    if archs is None and args.n < 1:  # sample_indices accepts 0: nothing would be measured
+        raise ValueError(f"--n must be >= 1, got {args.n}")
+    requested = archs if archs is not None else measure.sample_indices(space, args.n, args.seed)
 
     def report(done: int, total: int) -> None:
         print(f"measured {done}/{total}", file=sys.stderr, flush=True)
 
-    results = measure.measure(args.n, seed=args.seed, db=args.db, threads=args.threads, repeats=args.repeats,
-                              warmup=args.warmup, batch=args.batch, progress=report)
-    device = measure.this_device(args.threads, args.batch)
-    print(f"{device.fingerprint}: {len(results)} architectures stored in {args.db}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # failures are printed below
+        results = measure.measure(space=space, archs=requested, db=args.db, backend=args.backend,
+                                  threads=args.threads, repeats=args.repeats, warmup=args.warmup,
+                                  batch=args.batch, progress=report)
+    device = measure.this_device(args.threads, args.batch, args.backend)
+    print(f"{device.fingerprint}: {len(results)} {space.name} architectures stored in {args.db}")
     for index, (median, iqr, _) in sorted(results.items())[:10]:
-        print(f"  {index:>5d}  {median:8.3f} ms  (IQR {iqr:.3f})")
+        print(f"  {index:>5d}  {median:8.3f} ms  (IQR {iqr:.3f})  {space.to_string(index)}")
     if args.csv is not None:
-        rows = measure.export_csv(args.db, args.csv, device)
+        rows = measure.export_csv(args.db, args.csv, device, space=space)
         print(f"wrote {rows} rows to {args.csv}")
+    errors = measure.failures(args.db, device, space=space)
+    failed = [i for i in dict.fromkeys(requested) if i not in results]
+    if failed:
+        print(f"{len(failed)} architectures failed:", file=sys.stderr)
+        for i in failed:
+            print(f"  {space.to_string(i)}: {errors.get(i, 'not measured')}", file=sys.stderr)
+        raise ValueError(f"{len(failed)} of {len(set(requested))} architectures could not be measured")
 
 
 def _bench(args: argparse.Namespace) -> None:
@@ -427,20 +566,34 @@ def _bench(args: argparse.Namespace) -> None:
 
 
 def _srcc(args: argparse.Namespace) -> None:
-    data = datasets.load(args.dataset)
-    if args.devices:
-        devices = tuple(d.strip() for d in args.devices.split(",") if d.strip())
-        if len(devices) < 2:
-            raise ValueError(f"--devices needs at least two devices, got {list(devices)}")
-        L = np.stack([data.latency_of(d) for d in devices])
+    if args.db is not None:
+        from oneproxy import device, measure
+
+        held = measure.devices(args.db, args.space)
+        if len(held) != 1:
+            raise ValueError(f"{args.db} holds measurements of {', '.join(held) or 'no space'}; "
+                             f"pass --space")
+        space = next(iter(held))
+        devices, L, _ = device.measured_latencies(args.db, space)
+        title = f"{space} architectures measured in {args.db}"
+        if args.devices:
+            raise ValueError("--devices is for bundled datasets, not --db")
     else:
-        devices, L = data.devices, data.latency
+        data = datasets.load(args.dataset)
+        title = data.name
+        if args.devices:
+            devices = tuple(d.strip() for d in args.devices.split(",") if d.strip())
+            if len(devices) < 2:
+                raise ValueError(f"--devices needs at least two devices, got {list(devices)}")
+            L = np.stack([data.latency_of(d) for d in devices])
+        else:
+            devices, L = data.devices, data.latency
     correlate = spearman_matrix if args.method == "spearman" else kendall_matrix
     R = correlate(L, nan_policy="omit")
 
     name = "SRCC" if args.method == "spearman" else "Kendall tau-b"
     print(f"{name} of latency between {len(devices)} devices over {L.shape[1]} architectures "
-          f"of {data.name}")
+          f"of {title}")
     width = max(len(d) for d in devices)
     print(" " * (width + 4) + " ".join(f"{j:>5d}" for j in range(len(devices))))
     for i, d in enumerate(devices):
@@ -464,7 +617,7 @@ def _srcc(args: argparse.Namespace) -> None:
         from oneproxy.plots import correlation_heatmap
 
         correlation_heatmap(R, devices, args.out,
-                            title=f"{name} of latency, {data.name} ({L.shape[1]} architectures)")
+                            title=f"{name} of latency, {title} ({L.shape[1]} architectures)")
         print(f"wrote {args.out}")
 
 
@@ -476,8 +629,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         {"srcc": _srcc, "bench": _bench, "demo": _demo, "reuse": _reuse, "adapt": _adapt,
-         "scan": _scan, "front": _front, "measure": _measure, "search": _search}[args.command](args)
-    except (ValueError, TypeError, OSError, ImportError) as error:
+         "scan": _scan, "front": _front, "measure": _measure, "search": _search,
+         "device": _device}[args.command](args)
+    except (ValueError, TypeError, OSError, ImportError, BackendUnavailable) as error:
         print(f"oneproxy: error: {error}", file=sys.stderr)
         return 2
     return 0

@@ -1,175 +1,151 @@
-"""Measure real latency on this machine: NAS-Bench-201 networks as ONNX graphs, timed with ONNX
-Runtime, stored in SQLite so that an interrupted run resumes.
+"""Measure real latency on this machine: a space's networks as ONNX graphs (`oneproxy.networks`),
+timed by a runtime backend, stored in SQLite so that an interrupted run resumes.
 
-The graphs are built in code (``onnx.helper``), following NAS-Bench-201's CIFAR network: a 3x3
-stem convolution to 16 channels with batch norm, three stages of 5 cells at 16/32/64 channels
-with a residual reduction block between stages, batch norm, ReLU, global average pooling and a
-linear layer to 10 classes. A cell's 6 edges apply its ops; ``none`` multiplies by zero, as the
-original implementation does, so the graph stays connected and the op is still computed.
-Weights are random but fixed by a seed; latency does not depend on their values.
+A *device* is the CPU together with the runtime that runs the network, its version, its thread
+count and the batch: ONNX Runtime and OpenVINO rank the same networks differently on one CPU.
+Backends (`get_backend`):
 
-Needs the optional extra ``oneproxy[measure]`` (``onnx``, ``onnxruntime``).
+- ``"onnxruntime"``: ONNX Runtime's CPU provider (extra ``oneproxy[measure]``);
+- ``"openvino"``: OpenVINO on the CPU, at the CPU's default inference precision (bf16 on CPUs
+  with AMX, f32 elsewhere; the fingerprint names it) (extra ``oneproxy[openvino]``);
+- ``"onnxruntime-cuda"``: ONNX Runtime's CUDA provider (needs ``onnxruntime-gpu`` and a GPU).
+
+The store keeps one row per (space, device fingerprint, architecture), the architecture in the
+space's string notation, so that it does not depend on the resolutions a space object was made
+with; failures are kept beside, with their error.
 """
 from __future__ import annotations
 
+import operator
 import os
 import platform
 import sqlite3
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
-from oneproxy.spaces import NASBench201
+from oneproxy import networks, spaces
+from oneproxy.networks import build_nb201, parameter_count  # noqa: F401  (measure's API since 0.1)
+from oneproxy.spaces import Space
 
-__all__ = ["build_nb201", "parameter_count", "Device", "this_device", "measure", "stored", "export_csv"]
+__all__ = ["Backend", "BackendUnavailable", "get_backend", "BACKENDS", "Device", "this_device", "measure",
+           "stored", "failures", "devices", "measured_latency", "export_csv", "sample_indices",
+           "build_nb201", "parameter_count"]
 
-_INSTALL = "pip install 'oneproxy[measure]'  (or: pip install onnx onnxruntime)"
+#: Backend names accepted by `backend`, with the extra that installs each.
+BACKENDS = {"onnxruntime": "measure", "openvino": "openvino", "onnxruntime-cuda": "onnxruntime-gpu"}
 
 
-def _onnx() -> Any:
+class BackendUnavailable(RuntimeError):
+    """The backend is installed but cannot run here (e.g. no GPU for the CUDA provider)."""
+
+
+def _import(module: str, name: str) -> Any:
     try:
-        import onnx
-        import onnx.helper  # noqa: F401
-        import onnx.numpy_helper  # noqa: F401
+        return __import__(module)
     except ImportError:
-        raise ImportError(f"measuring needs onnx and onnxruntime: {_INSTALL}") from None
-    return onnx
+        extra = BACKENDS[name]
+        how = "pip install onnxruntime-gpu" if extra == "onnxruntime-gpu" else f"pip install 'oneproxy[{extra}]'"
+        raise ImportError(f"backend {name!r} needs the {module} package: {how}") from None
 
 
-def _runtime() -> Any:
-    try:
-        import onnxruntime
-    except ImportError:
-        raise ImportError(f"measuring needs onnx and onnxruntime: {_INSTALL}") from None
-    return onnxruntime
+# ---------------------------------------------------------------------------- backends
+
+class Backend(Protocol):
+    """Opens an ONNX model and returns a function that runs it once on an input."""
+
+    name: str
+    runtime: str  # the runtime, its version and target, as the device fingerprint names it
+    threads: int
+
+    def load(self, model: bytes) -> Callable[[NDArray[np.float32]], Any]: ...
 
 
-# ---------------------------------------------------------------------------- the network
+class OnnxRuntime:
+    """ONNX Runtime with all graph optimisations, `threads` intra-op threads, one inter-op."""
 
-class _Graph:
-    """Collects nodes and initializers; ``count_only`` skips creating tensors."""
+    name = "onnxruntime"
+    provider = "CPUExecutionProvider"
 
-    def __init__(self, seed: int, count_only: bool = False) -> None:
-        self.onnx: Any = None if count_only else _onnx()  # counting parameters needs no onnx
-        self.nodes: list[Any] = []
-        self.inits: list[Any] = []
-        self.params = 0
-        self.rng = np.random.default_rng(seed)
-        self.count_only = count_only
-        self.k = 0
+    def __init__(self, threads: int = 1) -> None:
+        self.ort = _import("onnxruntime", self.name)
+        self.threads = threads
+        self.runtime = f"onnxruntime {self.ort.__version__} CPU"
 
-    def name(self, prefix: str) -> str:
-        self.k += 1
-        return f"{prefix}{self.k}"
+    def load(self, model: bytes) -> Callable[[NDArray[np.float32]], Any]:
+        options = self.ort.SessionOptions()
+        options.intra_op_num_threads = self.threads
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = self.ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        session = self.ort.InferenceSession(model, options, providers=[self.provider])
+        if self.provider not in session.get_providers():  # ONNX Runtime fell back to another
+            raise BackendUnavailable(f"{self.provider} could not run this model here; the session "
+                                     f"uses {', '.join(session.get_providers())}")
+        name = session.get_inputs()[0].name
+        return lambda x: session.run(None, {name: x})
 
-    def tensor(self, shape: tuple[int, ...], learnable: bool = True, fill: float | None = None) -> str:
-        name = self.name("w")
-        if learnable:
-            self.params += int(np.prod(shape))
-        if not self.count_only:
-            value = np.full(shape, fill, dtype=np.float32) if fill is not None else \
-                (self.rng.standard_normal(shape) * 0.1).astype(np.float32)
-            self.inits.append(self.onnx.numpy_helper.from_array(value, name))
+
+class OnnxRuntimeCUDA(OnnxRuntime):
+    """ONNX Runtime's CUDA provider (``onnxruntime-gpu`` and a CUDA GPU)."""
+
+    name = "onnxruntime-cuda"
+    provider = "CUDAExecutionProvider"
+
+    def __init__(self, threads: int = 1) -> None:
+        super().__init__(threads)
+        available = self.ort.get_available_providers()
+        if self.provider not in available:
+            raise BackendUnavailable(
+                f"backend 'onnxruntime-cuda' needs onnxruntime-gpu and a CUDA GPU; this onnxruntime "
+                f"offers {', '.join(available)} (pip install onnxruntime-gpu on a machine with a GPU)")
+        self.runtime = f"onnxruntime {self.ort.__version__} CUDA"
+
+
+class OpenVINO:
+    """OpenVINO on the CPU: latency hint, one stream, `threads` inference threads."""
+
+    name = "openvino"
+
+    def __init__(self, threads: int = 1) -> None:
+        ov = _import("openvino", self.name)
+        self.core = ov.Core()
+        self.threads = threads
+        precision = self.core.get_property("CPU", "INFERENCE_PRECISION_HINT").get_type_name()
+        self.runtime = f"openvino {ov.__version__.split('-')[0]} CPU {precision}"
+
+    def load(self, model: bytes) -> Callable[[NDArray[np.float32]], Any]:
+        compiled = self.core.compile_model(self.core.read_model(model), "CPU", {
+            "INFERENCE_NUM_THREADS": self.threads, "PERFORMANCE_HINT": "LATENCY", "NUM_STREAMS": 1})
+        request = compiled.create_infer_request()
+        return lambda x: request.infer({0: x})
+
+
+_BACKENDS: dict[str, Callable[[int], Backend]] = {
+    "onnxruntime": OnnxRuntime, "openvino": OpenVINO, "onnxruntime-cuda": OnnxRuntimeCUDA}
+
+
+def get_backend(name: str | Backend = "onnxruntime", threads: int | None = None) -> Backend:
+    """A measurement backend by name (see the module docstring) with `threads` threads (default
+    1); a Backend passes through (`threads`, if given, must be its own).
+
+    Raises ImportError naming the extra to install when the runtime is missing, and
+    `BackendUnavailable` when it cannot run here."""
+    if not isinstance(name, str):
+        if threads is not None and threads != name.threads:
+            raise ValueError(f"threads = {threads} conflicts with the given backend's threads = {name.threads}")
         return name
-
-    def node(self, op: str, inputs: list[str], **attrs: Any) -> str:
-        out = self.name("t")
-        if not self.count_only:
-            self.nodes.append(self.onnx.helper.make_node(op, inputs, [out], **attrs))
-        return out
-
-    def conv(self, x: str, c_in: int, c_out: int, k: int, stride: int = 1) -> str:
-        return self.node("Conv", [x, self.tensor((c_out, c_in, k, k))], kernel_shape=[k, k],
-                         strides=[stride, stride], pads=[k // 2] * 4 if k > 1 else [0, 0, 0, 0])
-
-    def bn(self, x: str, c: int) -> str:
-        scale, bias = self.tensor((c,)), self.tensor((c,))
-        mean = self.tensor((c,), learnable=False, fill=0.0)
-        var = self.tensor((c,), learnable=False, fill=1.0)
-        return self.node("BatchNormalization", [x, scale, bias, mean, var])
-
-    def relu_conv_bn(self, x: str, c_in: int, c_out: int, k: int, stride: int = 1) -> str:
-        return self.bn(self.conv(self.node("Relu", [x]), c_in, c_out, k, stride), c_out)
+    if name not in _BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(_BACKENDS)}, got {name!r}")
+    return _BACKENDS[name](1 if threads is None else _check_count("threads", threads, 1))
 
 
-def _cell(g: _Graph, x: str, ops: Sequence[int], c: int) -> str:
-    nodes = [x]
-    edges = NASBench201.EDGES
-    for i in (1, 2, 3):
-        terms = []
-        for k, (to, frm) in enumerate(edges):
-            if to != i:
-                continue
-            src, op = nodes[frm], ops[k]
-            if op == 0:  # none: zeros, still computed
-                terms.append(g.node("Mul", [src, g.tensor((1,), learnable=False, fill=0.0)]))
-            elif op == 1:
-                terms.append(g.node("Identity", [src]))
-            elif op == 2:
-                terms.append(g.relu_conv_bn(src, c, c, 1))
-            elif op == 3:
-                terms.append(g.relu_conv_bn(src, c, c, 3))
-            else:
-                terms.append(g.node("AveragePool", [src], kernel_shape=[3, 3], strides=[1, 1],
-                                    pads=[1, 1, 1, 1], count_include_pad=0))
-        total = terms[0]
-        for t in terms[1:]:
-            total = g.node("Add", [total, t])
-        nodes.append(total)
-    return nodes[3]
-
-
-def _network(ops: Sequence[int], g: _Graph) -> str:
-    x = g.bn(g.conv("x", 3, 16, 3), 16)
-    c_prev = 16
-    for stage, c in enumerate((16, 32, 64)):
-        if stage:
-            a = g.relu_conv_bn(x, c_prev, c, 3, stride=2)
-            b = g.relu_conv_bn(a, c, c, 3)
-            pooled = g.node("AveragePool", [x], kernel_shape=[2, 2], strides=[2, 2])
-            x = g.node("Add", [g.conv(pooled, c_prev, c, 1), b])
-        for _ in range(5):
-            x = _cell(g, x, ops, c)
-        c_prev = c
-    x = g.node("Relu", [g.bn(x, 64)])
-    x = g.node("Flatten", [g.node("GlobalAveragePool", [x])])
-    return g.node("Gemm", [x, g.tensor((10, 64)), g.tensor((10,))], transB=1)
-
-
-def parameter_count(choices: Sequence[int] | NDArray[np.integer]) -> int:
-    """Learnable parameters of the NAS-Bench-201 CIFAR-10 network of a cell (6 op codes)."""
-    g = _Graph(0, count_only=True)
-    _network([int(v) for v in choices], g)
-    return g.params
-
-
-def build_nb201(choices: Sequence[int] | NDArray[np.integer], *, batch: int = 1, seed: int = 0) -> Any:
-    """The ONNX model (``onnx.ModelProto``, opset 17) of a NAS-Bench-201 cell's CIFAR-10
-    network; input ``x`` (batch, 3, 32, 32) float32, output (batch, 10)."""
-    onnx = _onnx()
-    from onnx import TensorProto, helper
-
-    ops = [int(v) for v in np.asarray(choices).ravel()]
-    if len(ops) != 6 or not all(0 <= v < 5 for v in ops):
-        raise ValueError(f"choices must be 6 op codes 0-4 (a NAS-Bench-201 cell), got {ops}")
-    g = _Graph(seed)
-    out = _network(ops, g)
-    graph = helper.make_graph(
-        g.nodes, "nb201", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [batch, 3, 32, 32])],
-        [helper.make_tensor_value_info(out, TensorProto.FLOAT, [batch, 10])], g.inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)],
-                              producer_name="oneproxy")
-    model.ir_version = 8
-    onnx.checker.check_model(model)
-    return model
-
-
-# ---------------------------------------------------------------------------- devices and storage
+# ---------------------------------------------------------------------------- devices
 
 @dataclass(frozen=True)
 class Device:
@@ -195,16 +171,21 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def this_device(threads: int = 1, batch: int = 1) -> Device:
-    """This machine with ONNX Runtime on the CPU."""
-    ort = _runtime()
-    return Device(_cpu_model(), f"onnxruntime {ort.__version__} CPU", int(threads), int(batch))
+def this_device(threads: int | None = None, batch: int = 1, backend: str | Backend = "onnxruntime") -> Device:
+    """This machine with `backend` (default ONNX Runtime on the CPU) on `threads` threads (default 1)."""
+    run = get_backend(backend, threads)
+    return Device(_cpu_model(), run.runtime, int(run.threads), int(batch))
 
 
-_SCHEMA = """CREATE TABLE IF NOT EXISTS measurements (
-    device TEXT NOT NULL, arch_index INTEGER NOT NULL, median_ms REAL NOT NULL,
+# ---------------------------------------------------------------------------- the store
+
+_SCHEMA = ("""CREATE TABLE IF NOT EXISTS latency (
+    space TEXT NOT NULL, device TEXT NOT NULL, arch TEXT NOT NULL, median_ms REAL NOT NULL,
     iqr_ms REAL NOT NULL, repeats INTEGER NOT NULL, measured_at TEXT NOT NULL,
-    PRIMARY KEY (device, arch_index))"""
+    PRIMARY KEY (space, device, arch))""",
+           """CREATE TABLE IF NOT EXISTS failures (
+    space TEXT NOT NULL, device TEXT NOT NULL, arch TEXT NOT NULL, error TEXT NOT NULL,
+    failed_at TEXT NOT NULL, PRIMARY KEY (space, device, arch))""")
 
 
 def _connect(db: str | os.PathLike[str]) -> sqlite3.Connection:
@@ -214,10 +195,12 @@ def _connect(db: str | os.PathLike[str]) -> sqlite3.Connection:
     deadline = time.monotonic() + 30
     while True:
         try:
-            # autocommit: every write is its own BEGIN IMMEDIATE ... COMMIT (see _insert)
+            # autocommit: every write is its own BEGIN IMMEDIATE ... COMMIT (see _write)
             con = sqlite3.connect(path, timeout=30, isolation_level=None)
             con.execute("PRAGMA journal_mode=WAL")  # readers and one writer at a time, crash-safe
-            con.execute(_SCHEMA)
+            for statement in _SCHEMA:
+                con.execute(statement)
+            _migrate(con)
             return con
         except sqlite3.OperationalError as err:
             # Switching a new file to WAL does not wait for another process doing the same.
@@ -228,19 +211,97 @@ def _connect(db: str | os.PathLike[str]) -> sqlite3.Connection:
             raise ValueError(f"db {str(path)!r} cannot be opened for writing: {err}") from None
 
 
-def stored(db: str | os.PathLike[str], device: Device | None = None) -> dict[int, tuple[float, float, int]]:
-    """Measurements in `db` (of `device`, default: all): arch_index -> (median_ms, iqr_ms, repeats)."""
+def _migrate(con: sqlite3.Connection) -> None:
+    """Move the rows of oneproxy 0.1's table (NAS-Bench-201 only, keyed by official index)."""
+    old = "SELECT 1 FROM sqlite_master WHERE name = 'measurements'"
+    if not con.execute(old).fetchone():
+        return
+    nb201 = spaces.NASBench201()
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        if con.execute(old).fetchone():  # another process may have moved them while we waited
+            rows = con.execute("SELECT device, arch_index, median_ms, iqr_ms, repeats, measured_at "
+                               "FROM measurements").fetchall()
+            con.executemany("INSERT OR IGNORE INTO latency VALUES ('nb201', ?, ?, ?, ?, ?, ?)",
+                            [(d, nb201.to_string(int(a)), m, q, r, t) for d, a, m, q, r, t in rows])
+            con.execute("DROP TABLE measurements")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _write(con: sqlite3.Connection, statement: str, row: tuple[Any, ...]) -> None:
+    con.execute("BEGIN IMMEDIATE")  # takes the write lock, waiting for another writer
+    con.execute(statement, row)
+    con.execute("COMMIT")  # one architecture at a time
+
+
+def _rows(db: str | os.PathLike[str], table: str, columns: str, space: Space, device: Device | str | None
+          ) -> list[tuple[Any, ...]]:
+    """(index in `space`, *columns) of `db`'s rows of `table`; architectures outside it are left out."""
     con = _connect(db)
     try:
-        rows = con.execute("SELECT device, arch_index, median_ms, iqr_ms, repeats FROM measurements").fetchall()
+        query = f"SELECT arch, {columns} FROM {table} WHERE space = ?"
+        args: tuple[Any, ...] = (space.name,)
+        if device is not None:
+            query += " AND device = ?"
+            args += (device if isinstance(device, str) else device.fingerprint,)
+        rows = con.execute(query, args).fetchall()
     finally:
         con.close()
-    return {int(a): (m, q, int(r)) for d, a, m, q, r in rows if device is None or d == device.fingerprint}
+    out = []
+    for arch, *rest in rows:
+        try:
+            out.append((space.encode(space.from_string(arch)), *rest))
+        except ValueError:  # e.g. a resolution this space object does not have
+            continue
+    return out
 
 
-def export_csv(db: str | os.PathLike[str], path: str | os.PathLike[str], device: Device | None = None) -> int:
-    """Write ``arch_index,median_ms,iqr_ms,repeats`` for the measurements in `db`; returns the rows."""
-    rows = sorted(stored(db, device).items())
+def stored(db: str | os.PathLike[str], device: Device | str | None = None, *, space: Space | str = "nb201"
+           ) -> dict[int, tuple[float, float, int]]:
+    """Measurements in `db` of `space` (and of `device`, default: all):
+    index -> (median_ms, iqr_ms, repeats)."""
+    sp = spaces.get(space)
+    return {a: (m, q, int(r)) for a, m, q, r in _rows(db, "latency", "median_ms, iqr_ms, repeats", sp, device)}
+
+
+def failures(db: str | os.PathLike[str], device: Device | str | None = None, *, space: Space | str = "nb201"
+             ) -> dict[int, str]:
+    """Architectures of `space` whose last measurement failed: index -> error message."""
+    return {a: e for a, e in _rows(db, "failures", "error", spaces.get(space), device)}
+
+
+def devices(db: str | os.PathLike[str], space: Space | str | None = None) -> dict[str, dict[str, int]]:
+    """What `db` holds: space name -> {device fingerprint: measured architectures}."""
+    con = _connect(db)
+    try:
+        rows = con.execute("SELECT space, device, COUNT(*) FROM latency GROUP BY space, device "
+                           "ORDER BY space, device").fetchall()
+    finally:
+        con.close()
+    name = None if space is None else spaces.get(space).name
+    out: dict[str, dict[str, int]] = {}
+    for s, d, k in rows:
+        if name is None or s == name:
+            out.setdefault(s, {})[d] = int(k)
+    return out
+
+
+def measured_latency(db: str | os.PathLike[str], device: Device | str | None = None, *,
+                     space: Space | str = "nb201") -> tuple[NDArray[np.uint8], NDArray[np.float64]]:
+    """(choices (k, P), median_ms (k,)) of the measurements in `db`, in index order."""
+    sp = spaces.get(space)
+    rows = sorted(stored(db, device, space=sp).items())
+    choices = sp.decode([a for a, _ in rows]) if rows else np.zeros((0, sp.n_positions), np.uint8)
+    return choices, np.array([m for _, (m, _, _) in rows], dtype=np.float64)
+
+
+def export_csv(db: str | os.PathLike[str], path: str | os.PathLike[str], device: Device | str | None = None,
+               *, space: Space | str = "nb201") -> int:
+    """Write ``arch_index,median_ms,iqr_ms,repeats`` for `space`'s measurements in `db`; returns the rows."""
+    rows = sorted(stored(db, device, space=space).items())
     lines = ["arch_index,median_ms,iqr_ms,repeats"] + [f"{a},{m!r},{q!r},{r}" for a, (m, q, r) in rows]
     Path(path).write_text("\n".join(lines) + "\n")
     return len(rows)
@@ -248,70 +309,128 @@ def export_csv(db: str | os.PathLike[str], path: str | os.PathLike[str], device:
 
 # ---------------------------------------------------------------------------- measuring
 
-def measure(n: int, *, seed: int = 0, db: str | os.PathLike[str], threads: int = 1, repeats: int = 30,
-            warmup: int = 10, batch: int = 1, group: int = 5,
-            progress: Callable[[int, int], None] | None = None) -> dict[int, tuple[float, float, int]]:
-    """Measure `n` NAS-Bench-201 cells drawn with `seed` (the first n of a permutation of the
-    official indices, so a larger n extends a smaller one), except those `db` already holds for
-    this device; returns their measurements, arch_index -> (median_ms, iqr_ms, repeats).
+def _check_count(name: str, value: Any, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    if value < low:
+        raise ValueError(f"{name} must be >= {low}, got {value}")
+    return int(value)
 
-    Cells are timed in groups of `group`: each is warmed up, then the group's runs are
-    interleaved (repeat r of every cell before repeat r + 1) to spread slow drift over the
-    cells, and each cell's median and interquartile range (ms) is committed as soon as its
-    group is done. An interrupted run therefore loses at most one group.
+
+def sample_indices(space: Space | str, n: int, seed: int = 0) -> list[int]:
+    """`n` distinct architectures of `space` drawn with `seed`; a larger n extends a smaller one.
+
+    NAS-Bench-201: the first n of a permutation of the official indices. Larger spaces: rows drawn
+    uniformly in blocks of 256, block k from ``default_rng([seed, k])``, duplicates dropped.
     """
-    for name, value, low in (("n", n, 1), ("threads", threads, 1), ("repeats", repeats, 1),
-                             ("warmup", warmup, 0), ("batch", batch, 1), ("group", group, 1)):
-        if int(value) < low:
-            raise ValueError(f"{name} must be >= {low}, got {value}")
-    ort = _runtime()
-    device = this_device(threads, batch)
-    space = NASBench201()
-    # a prefix of one permutation per seed: a larger n extends a smaller one's sample
-    indices = [int(i) for i in np.random.default_rng(seed).permutation(space.size)[:n]]
+    sp = spaces.get(space)
+    n = _check_count("n", n, 0)
+    if n > sp.size:
+        raise ValueError(f"n must be at most the space's size {sp.size}, got {n}")
+    if isinstance(sp, spaces.NASBench201):
+        return [int(i) for i in np.random.default_rng(seed).permutation(sp.size)[:n]]
+    out: dict[int, None] = {}
+    block = 0
+    while len(out) < n:
+        for index in sp.encode(sp.sample(256, seed=np.random.default_rng([seed, block]))):
+            out.setdefault(int(index))
+        block += 1
+    return list(out)[:n]
+
+
+def measure(n: int | None = None, *, space: Space | str = "nb201", archs: Sequence[int] | None = None,
+            seed: int = 0, db: str | os.PathLike[str], backend: str | Backend = "onnxruntime",
+            threads: int | None = None, repeats: int = 30, warmup: int = 10, batch: int = 1, group: int = 30,
+            progress: Callable[[int, int], None] | None = None) -> dict[int, tuple[float, float, int]]:
+    """Measure `n` architectures of `space` drawn with `seed` (`sample_indices`), or exactly the
+    indices `archs`, except those `db` already holds for this device; returns the measurements of
+    all of them that succeeded, index -> (median_ms, iqr_ms, repeats).
+
+    Networks are timed in groups of `group`: each is warmed up, then the group's runs are
+    interleaved (repeat r of every network before repeat r + 1) to spread slow drift over them
+    (this machine's speed wanders by a few % over seconds: with groups of 5, two runs of the same
+    30 OpenVINO subnets ranked them at SRCC 0.91; with one group of 30, 0.99),
+    and each network's median and interquartile range (ms) is committed as soon as its group is
+    done, so an interrupted run loses at most one group. A network that fails to build, load or
+    run is recorded in `failures` with its error and skipped; a warning lists them at the end.
+    """
+    sp = spaces.get(space)
+    for name, value, low in (("repeats", repeats, 1), ("warmup", warmup, 0), ("batch", batch, 1),
+                             ("group", group, 1)):
+        _check_count(name, value, low)
+    if (n is None) == (archs is None):
+        raise ValueError("give either n (architectures to sample) or archs (indices), not both")
+    if archs is None:
+        indices = sample_indices(sp, _check_count("n", n, 1), seed)
+    else:
+        indices = [operator.index(i) for i in archs]
+        if indices:
+            sp.decode(indices)  # out of range: a clear error
+    networks.builder(sp)  # a space without networks: a clear error before any work
+    run = get_backend(backend, threads)
+    device = Device(_cpu_model(), run.runtime, int(run.threads), int(batch))
     con = _connect(db)
     try:
-        have = {a for (a,) in con.execute("SELECT arch_index FROM measurements WHERE device = ?",
-                                          (device.fingerprint,))}
-        todo = [i for i in indices if i not in have]
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        x = np.random.default_rng(0).standard_normal((batch, 3, 32, 32)).astype(np.float32)
+        have = {a for (a, *_) in _rows(db, "latency", "repeats", sp, device)}
+        todo = list(dict.fromkeys(i for i in indices if i not in have))
         done = len(indices) - len(todo)
         for start in range(0, len(todo), group):
             chunk = todo[start:start + group]
-            sessions = [ort.InferenceSession(build_nb201(space.decode(i), batch=batch).SerializeToString(),
-                                             options, providers=["CPUExecutionProvider"]) for i in chunk]
-            feeds = [{s.get_inputs()[0].name: x} for s in sessions]
-            for s, f in zip(sessions, feeds):
-                for _ in range(warmup):
-                    s.run(None, f)
-            times = np.empty((repeats, len(chunk)))
-            for r in range(repeats):
-                for k, (s, f) in enumerate(zip(sessions, feeds)):
-                    t = time.perf_counter()
-                    s.run(None, f)
-                    times[r, k] = (time.perf_counter() - t) * 1e3
-            stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
-            for k, i in enumerate(chunk):
-                q1, med, q3 = np.percentile(times[:, k], [25, 50, 75])
-                con.execute("BEGIN IMMEDIATE")  # takes the write lock, waiting for another writer
-                con.execute("INSERT OR REPLACE INTO measurements VALUES (?, ?, ?, ?, ?, ?)",
-                            (device.fingerprint, i, float(med), float(q3 - q1), repeats, stamp))
-                con.execute("COMMIT")  # one architecture at a time
+            _time_group(con, sp, run, device, chunk, repeats, warmup, batch)
             done += len(chunk)
             if progress is not None:
                 progress(done, len(indices))
     finally:
         con.close()
-    have_now = stored(db, device)
-    return {i: have_now[i] for i in indices}
+    results = stored(db, device, space=sp)
+    failed = {i: e for i, e in failures(db, device, space=sp).items() if i in set(indices) and i not in results}
+    if failed:
+        shown = "; ".join(f"{sp.to_string(i)}: {e}" for i, e in list(failed.items())[:3])
+        warnings.warn(f"{len(failed)} of {len(indices)} architectures could not be measured on "
+                      f"{device.fingerprint} ({shown}); measure.failures(db) lists them", stacklevel=2)
+    return {i: results[i] for i in indices if i in results}
 
 
-def latency_column(db: str | os.PathLike[str], device: Device | None = None
-                   ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-    """(arch_index (k,), median_ms (k,)) of the measurements in `db`, sorted by index."""
-    rows = sorted(stored(db, device).items())
-    return (np.array([a for a, _ in rows], dtype=np.int64), np.array([m for _, (m, _, _) in rows]))
+def _time_group(con: sqlite3.Connection, space: Space, run: Backend, device: Device, chunk: list[int],
+                repeats: int, warmup: int, batch: int) -> None:
+    """Time the networks of `chunk` interleaved and store each one's result or error."""
+    runners: dict[int, tuple[Callable[[Any], Any], NDArray[np.float32]]] = {}
+    errors: dict[int, str] = {}
+    for i in chunk:
+        try:
+            model = networks.build(space, space.decode(i), batch=batch)
+            shape = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
+            x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+            call = run.load(model.SerializeToString())
+            for _ in range(warmup):
+                call(x)
+            runners[i] = (call, x)
+        except Exception as err:  # noqa: BLE001 -- the runtime's own error, kept with the network
+            errors[i] = _message(err)
+    times = {i: np.empty(repeats) for i in runners}
+    for r in range(repeats):
+        for i, (call, x) in list(runners.items()):
+            try:
+                t = time.perf_counter()
+                call(x)
+                times[i][r] = (time.perf_counter() - t) * 1e3
+            except Exception as err:  # noqa: BLE001
+                errors[i] = _message(err)
+                del runners[i]
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
+    for i in chunk:
+        arch = space.to_string(i)
+        if i in runners:
+            q1, med, q3 = np.percentile(times[i], [25, 50, 75])
+            _write(con, "INSERT OR REPLACE INTO latency VALUES (?, ?, ?, ?, ?, ?, ?)",
+                   (space.name, device.fingerprint, arch, float(med), float(q3 - q1), repeats, stamp))
+            _write(con, "DELETE FROM failures WHERE space = ? AND device = ? AND arch = ?",
+                   (space.name, device.fingerprint, arch))
+        else:
+            _write(con, "INSERT OR REPLACE INTO failures VALUES (?, ?, ?, ?, ?)",
+                   (space.name, device.fingerprint, arch, errors[i], stamp))
+
+
+def _message(err: Exception) -> str:
+    lines = str(err).strip().splitlines()
+    return f"{type(err).__name__}: {lines[0] if lines else ''}"[:500]

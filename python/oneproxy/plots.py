@@ -230,3 +230,39 @@ def search_front(evaluated: NDArray, front: NDArray, names: Sequence[str], path:
     ax.set_ylabel(names[0])
     ax.legend(fontsize=7)
     return _save(fig, path)
+
+
+def predicted_vs_measured(panels: Sequence[tuple[str, NDArray, NDArray]], path: str | Path) -> Path:
+    """One panel per (title, predicted ms, measured ms): the points, the diagonal, SRCC in the title."""
+    from oneproxy.correlation import spearman
+
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 4.2), squeeze=False)
+    for ax, (title, pred, meas) in zip(axes[0], panels):
+        ax.scatter(meas, pred, s=10, alpha=0.7)
+        lo, hi = float(min(np.min(pred), np.min(meas))), float(max(np.max(pred), np.max(meas)))
+        ax.plot([lo, hi], [lo, hi], color="0.5", lw=0.8)
+        r = spearman(pred, meas) if len(meas) >= 2 else float("nan")
+        ax.set_title(f"{title} (n = {len(meas)}, SRCC {r:.3f})", fontsize=9)
+        ax.set_xlabel("measured latency (ms)")
+        ax.set_ylabel("predicted latency (ms)")
+    return _save(fig, path)
+
+
+def measured_fronts(fronts: dict[str, NDArray], path: str | Path,
+                    accuracy_label: str = "predicted ImageNet top-1") -> Path:
+    """Fronts as measured, {name: (k, 2) rows of (accuracy, measured ms)}: each one's points and
+    its non-dominated staircase."""
+    from oneproxy.pareto import pareto_front
+
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4.2))
+    for (name, P), marker in zip(fronts.items(), "o^sv"):
+        ax.scatter(P[:, 1], P[:, 0], s=16, marker=marker, alpha=0.7, label=name)
+        F = P[pareto_front(P, ["max", "min"])]
+        F = F[np.argsort(F[:, 1])]
+        ax.step(F[:, 1], F[:, 0], where="post", lw=0.9, alpha=0.8)
+    ax.set_xlabel("measured latency (ms)")
+    ax.set_ylabel(accuracy_label)
+    ax.legend(fontsize=7, loc="lower right")
+    return _save(fig, path)

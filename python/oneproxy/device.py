@@ -1,0 +1,450 @@
+"""A new device, end to end: measure a few once-for-all MobileNetV3 subnets on this machine,
+adapt the best bundled proxy to them, search with the adapted predictor, and measure the found
+front on the hardware itself.
+
+The loop (`run`), as the paper has it for a new target device:
+
+1. measure `samples` random subnets on the device (resuming what the store already holds),
+   and `holdout` more to check predictions on (or an `oracle` pool, see 4);
+2. score every bundled proxy on the samples (SRCC) and adapt (`adapt_measured`): the best single
+   proxy and all proxies together, keeping the better cross-validated model;
+3. NSGA-II (`oneproxy.search.evolve`) with once-for-all's accuracy predictor up and the adapted
+   latency down; up to `front_size` subnets spread along the front are measured on the device;
+4. the same search with the proxy's own predictor (no adaptation) and, with ``oracle=N``, with a
+   predictor fitted on N measured subnets alone (ridge on the one-hot features, lambda by
+   cross-validated SRCC: the per-device predictor the method avoids building);
+   their fronts are measured as well, and the measured fronts compared by hypervolume.
+
+Accuracy is once-for-all's predicted ImageNet top-1 throughout (no training here); latency of
+the fronts is measured. The space is once-for-all's at 160-224 px, the range of the Note10 table.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import time
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from oneproxy import measure as measuring
+from oneproxy.adaptation import AdaptedLatency, adapt
+from oneproxy.correlation import spearman
+from oneproxy.datasets import load
+from oneproxy.pareto import hypervolume, pareto_front
+from oneproxy.predictors import LinearLatency, linear_latency, ofa_accuracy, ofa_note10_latency
+from oneproxy.spaces import OFAMobileNetV3
+
+__all__ = ["proxies", "adapt_measured", "Adapted", "FrontCheck", "DeviceResult", "run", "write_report",
+           "RESOLUTIONS"]
+
+#: The loop's input resolutions (px): the Note10 table's range.
+RESOLUTIONS = tuple(range(160, 225, 4))
+
+
+# ---------------------------------------------------------------------------- proxies and adaptation
+
+@functools.lru_cache(maxsize=4)
+def _proxies(resolutions: tuple[int, ...]) -> tuple[tuple[str, LinearLatency], ...]:
+    space = OFAMobileNetV3(resolutions)
+    ds = load("ofa-mbv3")
+    keep, choices = _recode(ds.choices, ds.space, space)
+    out = []
+    for device in ds.devices:
+        if device == "note10_lut_ms":  # the table itself, below, on many more subnets
+            continue
+        y = ds.latency_of(device)[keep]
+        out.append((device, LinearLatency.fit(space, choices[~np.isnan(y)], y[~np.isnan(y)])))
+    table = ofa_note10_latency(space)
+    drawn = space.sample(20_000, seed=0)
+    out.append(("note10", LinearLatency.fit(space, drawn, table.predict(drawn))))
+    return tuple(out)
+
+
+def _recode(choices: NDArray[np.uint8], source: Any, target: OFAMobileNetV3
+            ) -> tuple[NDArray[np.bool_], NDArray[np.uint8]]:
+    """The rows of once-for-all `choices` of space `source` whose resolution `target` has (mask),
+    and those rows with the resolution coded as in `target`."""
+    px = np.array(source.resolutions)[choices[:, 0]]
+    keep = np.isin(px, target.resolutions)
+    out = choices[keep].copy()
+    out[:, 0] = np.searchsorted(np.array(target.resolutions), px[keep])
+    return keep, out
+
+
+def proxies(space: OFAMobileNetV3 | None = None) -> dict[str, LinearLatency]:
+    """The bundled proxies over `space` (default 160-224 px), as additive predictors that
+    `adapt` can take: each GPU column of the ``ofa-mbv3`` dataset (a `LinearLatency` fitted on
+    its rows at the space's resolutions) and ``"note10"``, a `LinearLatency` fitted to
+    once-for-all's Samsung Note10 table on 20,000 uniform subnets (SRCC 0.99 to the table)."""
+    space = space or OFAMobileNetV3(RESOLUTIONS)
+    if not isinstance(space, OFAMobileNetV3) or not set(space.resolutions) <= set(RESOLUTIONS):
+        raise ValueError(f"space must be an OFAMobileNetV3 with resolutions within 160-224 px (the "
+                         f"Note10 table's), got {space!r}")
+    return dict(_proxies(tuple(space.resolutions)))
+
+
+@dataclass(frozen=True)
+class Adapted:
+    """What `adapt_measured` chose.
+
+    Attributes
+    ----------
+    model : AdaptedLatency
+        The kept model (single- or multi-proxy, whichever cross-validated better).
+    proxy : str
+        The best single proxy (highest SRCC with the measurements).
+    scores : dict of str to float
+        Every proxy's SRCC with the measurements, best first.
+    single, multi : AdaptedLatency
+        The two fits compared.
+    """
+
+    model: AdaptedLatency
+    proxy: str
+    scores: dict[str, float]
+    single: AdaptedLatency
+    multi: AdaptedLatency
+
+    @property
+    def kind(self) -> str:
+        return "single" if self.model is self.single else "multi"
+
+
+def adapt_measured(proxies: Mapping[str, Any], choices: ArrayLike, latency_ms: ArrayLike, *,
+                   seed: int = 0) -> Adapted:
+    """Adapt to measurements of a new device: score each proxy by the SRCC of its predictions
+    with `latency_ms` (ms, (n,)) on `choices` (n, P), adapt the best one, and adapt all of them
+    together (multi-proxy); keep the fit with the higher cross-validated SRCC."""
+    if len(proxies) < 1:
+        raise ValueError("proxies must hold at least one predictor")
+    y = np.asarray(latency_ms, dtype=np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a constant predictor: nan, ranked last
+        raw = {name: float(spearman(p.predict(choices), y)) for name, p in proxies.items()}
+    scores = dict(sorted(raw.items(), key=lambda kv: -np.nan_to_num(kv[1], nan=-2.0)))
+    best = next(iter(scores))
+    single = adapt(proxies[best], choices, y, seed=seed)
+    multi = adapt(proxies=list(proxies.values()), choices=choices, target_latency_ms=y, seed=seed) \
+        if len(proxies) > 1 else single
+    model = single if single.cv_srcc >= multi.cv_srcc else multi
+    return Adapted(model, best, scores, single, multi)
+
+
+# ---------------------------------------------------------------------------- the loop
+
+@dataclass(frozen=True)
+class FrontCheck:
+    """A front found with one latency predictor, measured on the device.
+
+    Attributes
+    ----------
+    indices : list of int
+        The measured subnets of the front (up to ``front_size``, spread along it).
+    accuracy : ndarray (k,)
+        once-for-all's predicted top-1 (fraction).
+    predicted_ms, measured_ms : ndarray (k,)
+        The predictor's latency and the device's (ms).
+    front_size : int
+        Subnets on the found front before choosing which to measure.
+    """
+
+    indices: list[int]
+    accuracy: NDArray[np.float64]
+    predicted_ms: NDArray[np.float64]
+    measured_ms: NDArray[np.float64]
+    front_size: int
+
+    @property
+    def points(self) -> NDArray[np.float64]:
+        """(accuracy, measured ms) of the measured subnets, (k, 2)."""
+        return np.column_stack([self.accuracy, self.measured_ms])
+
+
+@dataclass
+class DeviceResult:
+    """What `run` measured and found; see `write_report`."""
+
+    device: str
+    space: OFAMobileNetV3
+    samples: list[int]
+    heldout: list[int]
+    latency: dict[int, float]
+    adapted: Adapted
+    heldout_srcc: float
+    heldout_mape: float
+    proxy_heldout_srcc: float
+    fronts: dict[str, FrontCheck]
+    reference: NDArray[np.float64]
+    hypervolume: dict[str, float]
+    oracle: int
+    failed: dict[int, str]
+    seconds: dict[str, float] = field(default_factory=dict)
+    measured: int = 0
+
+    @property
+    def hv_ratio(self) -> dict[str, float]:
+        """Each measured front's hypervolume over the oracle front's (or the adapted one's)."""
+        base = self.hypervolume.get("oracle", self.hypervolume["adapted"])
+        return {k: v / base if base > 0 else float("nan") for k, v in self.hypervolume.items()}
+
+
+def _mape(pred: NDArray, y: NDArray) -> float:
+    return float(np.mean(np.abs(pred - y) / y)) if len(y) else float("nan")
+
+
+def _srcc(a: ArrayLike, b: ArrayLike) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return float(spearman(a, b)) if len(np.asarray(a)) >= 2 else float("nan")
+
+
+def _spread(front: NDArray[np.float64], k: int) -> NDArray[np.intp]:
+    """Up to k rows of a front (accuracy, latency), evenly spaced along it by latency."""
+    order = np.argsort(front[:, 1], kind="stable")
+    if len(order) <= k:
+        return order
+    return order[np.unique(np.round(np.linspace(0, len(order) - 1, k)).astype(np.intp))]
+
+
+def run(db: str | os.PathLike[str], out: str | os.PathLike[str] | None = None, *, samples: int = 30,
+        holdout: int = 50, oracle: int = 0, backend: str = "onnxruntime", threads: int = 1,
+        repeats: int = 10, warmup: int = 3, front_size: int = 20, population: int = 100,
+        generations: int = 50, seed: int = 0, resolutions: Sequence[int] = RESOLUTIONS,
+        progress: bool = True) -> DeviceResult:
+    """Run the new-device loop (module docstring) on this machine; write the report into `out`.
+
+    Parameters
+    ----------
+    db : path
+        The measurement store (SQLite); a rerun resumes and measures nothing twice.
+    out : path, optional
+        Folder for ``report.md`` and its figures (`write_report`).
+    samples : int
+        Subnets measured to adapt from (>= 10: 5-fold cross-validation needs them).
+    holdout : int
+        Further measured subnets to check predictions on.
+    oracle : int
+        With N > 0, a pool of N measured subnets (the first N of the same draw, so it holds the
+        samples and the held-out subnets) to fit the oracle predictor on; 0 leaves it out.
+    backend, threads, repeats, warmup
+        How subnets are timed (`oneproxy.measure.measure`).
+    front_size : int
+        Subnets measured per found front, spread evenly along it.
+    population, generations, seed
+        NSGA-II's settings (`oneproxy.search.evolve`); `seed` also draws the samples.
+    resolutions : sequence of int
+        Input resolutions (px) within 160-224.
+    """
+    from oneproxy.demo import Progress
+    from oneproxy.search import evolve
+
+    for name, value, low in (("samples", samples, 10), ("holdout", holdout, 0), ("oracle", oracle, 0),
+                             ("front_size", front_size, 2)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise ValueError(f"{name} must be an integer, got {value!r}")
+        if value < low:
+            raise ValueError(f"{name} must be >= {low}, got {value}")
+    if oracle and oracle < samples + 10:
+        raise ValueError(f"oracle must be 0 or at least samples + 10 = {samples + 10}, got {oracle}")
+    space = OFAMobileNetV3(resolutions)
+    prox = proxies(space)
+    accuracy = ofa_accuracy(space)
+    run_ = measuring.get_backend(backend, threads)
+    device = measuring.this_device(backend=run_)
+    pool = measuring.sample_indices(space, max(samples + holdout, oracle), seed)
+    steps = {"measure subnets": float(len(pool)), "adapt": 2.0, "search": 3.0,
+             "measure fronts": 3.0 * front_size, "report": 1.0}
+    bar = Progress(steps, progress)
+    clock: dict[str, float] = {}
+    timing = dict(db=db, space=space, backend=run_, repeats=repeats, warmup=warmup)
+
+    def measured(indices: Sequence[int], step: str) -> dict[int, float]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # failures are kept in DeviceResult.failed
+            got = measuring.measure(archs=list(indices), progress=lambda d, t: bar(step, d / max(t, 1)),
+                                    **timing)  # type: ignore[arg-type]
+        return {i: v[0] for i, v in got.items()}
+
+    t = time.perf_counter()
+    bar("measure subnets")
+    lat = measured(pool, "measure subnets")
+    clock["measure subnets"] = time.perf_counter() - t
+    sample = [i for i in pool[:samples] if i in lat]
+    heldout = [i for i in pool[samples:] if i in lat]
+    if len(sample) < 10:
+        raise ValueError(f"only {len(sample)} of {samples} samples could be measured; see measure.failures")
+
+    t = time.perf_counter()
+    bar("adapt")
+    X = space.decode(sample)
+    adapted = adapt_measured(prox, X, np.array([lat[i] for i in sample]), seed=seed)
+    H = space.decode(heldout) if heldout else np.zeros((0, space.n_positions), np.uint8)
+    y_held = np.array([lat[i] for i in heldout])
+    models: dict[str, Any] = {"adapted": adapted.model, "proxy-only": prox[adapted.proxy]}
+    if oracle:
+        pool_ok = [i for i in pool if i in lat]
+        # the per-device predictor the method avoids: a ridge fit of the pool, lambda by CV
+        models["oracle"] = adapt(prox[adapted.proxy], space.decode(pool_ok), [lat[i] for i in pool_ok],
+                                 seed=seed, methods=["target-only"])
+    clock["adapt"] = time.perf_counter() - t
+
+    fronts: dict[str, FrontCheck] = {}
+    search_s = fronts_s = 0.0
+    for name, model in models.items():
+        t = time.perf_counter()
+        bar("search", len(fronts) / len(models))
+        found = evolve(space, [accuracy, model], ["max", "min"], population=population,
+                       generations=generations, seed=seed, progress=False)
+        pick = _spread(found.front, front_size)
+        chosen = [found.indices[k] for k in pick]
+        search_s += time.perf_counter() - t
+        t = time.perf_counter()
+        bar("measure fronts", len(fronts) / len(models))
+        got = measured(chosen, "measure fronts")
+        fronts_s += time.perf_counter() - t
+        ok = [k for k, i in zip(pick, chosen) if i in got]
+        fronts[name] = FrontCheck([found.indices[k] for k in ok], found.front[ok, 0], found.front[ok, 1],
+                                  np.array([got[found.indices[k]] for k in ok]), len(found.front))
+    clock["search"], clock["measure fronts"] = search_s, fronts_s
+
+    union = np.vstack([f.points for f in fronts.values()])
+    span = np.ptp(union, axis=0)
+    reference = np.array([union[:, 0].min() - 0.1 * span[0], union[:, 1].max() + 0.1 * span[1]])
+    hv = {k: hypervolume(f.points, reference, ["max", "min"]) for k, f in fronts.items()}
+    all_measured = set(pool) | {i for f in fronts.values() for i in f.indices}
+    failed = {i: e for i, e in measuring.failures(db, device, space=space).items()
+              if i in all_measured and i not in lat}
+    result = DeviceResult(
+        device=device.fingerprint, space=space, samples=sample, heldout=heldout, latency=lat, adapted=adapted,
+        heldout_srcc=_srcc(adapted.model.predict(H), y_held) if len(H) else float("nan"),
+        heldout_mape=_mape(adapted.model.predict(H), y_held) if len(H) else float("nan"),
+        proxy_heldout_srcc=_srcc(prox[adapted.proxy].predict(H), y_held) if len(H) else float("nan"),
+        fronts=fronts, reference=reference, hypervolume=hv, oracle=oracle, failed=failed,
+        seconds=clock, measured=len(all_measured))
+    if out is not None:
+        bar("report")
+        write_report(result, out)
+    bar.finish()
+    return result
+
+
+# ---------------------------------------------------------------------------- the report
+
+def write_report(result: DeviceResult, out: str | os.PathLike[str]) -> Path:
+    """Write ``report.md`` with ``device-predictions.png`` and ``device-fronts.png`` into `out`."""
+    from oneproxy import plots
+
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    r, a = result, result.adapted
+    model = a.model
+    space = r.space
+    held = space.decode(r.heldout) if r.heldout else None
+    front = r.fronts["adapted"]
+    panels = []
+    if held is not None:
+        panels.append(("held-out subnets", model.predict(held), _measured_of(r, r.heldout)))
+    panels.append(("adapted front", front.predicted_ms, front.measured_ms))
+    plots.predicted_vs_measured(panels, folder / "device-predictions.png")
+    plots.measured_fronts({k: f.points for k, f in r.fronts.items()}, folder / "device-fronts.png")
+
+    lines = ["# A new device: once-for-all MobileNetV3 on this machine", "",
+             f"Device: `{r.device}`.", "",
+             f"Space: once-for-all MobileNetV3 (w1.2) at {space.resolutions[0]}-{space.resolutions[-1]} px. "
+             f"Accuracy is once-for-all's predicted ImageNet top-1; every latency below marked "
+             f"*measured* was timed on this device ({r.measured} subnets in all).", "",
+             "## 1. Proxies scored on the samples", "",
+             f"SRCC of each bundled proxy's predicted latency with the {len(r.samples)} measured samples:", "",
+             "| proxy | SRCC |", "|---|---|",
+             *(f"| {k} | {v:.3f} |" for k, v in a.scores.items()), "",
+             f"Single proxy `{a.proxy}`: {a.single.method}, CV SRCC {a.single.cv_srcc:.3f}. "
+             f"All {len(a.scores)} proxies: {a.multi.method}, CV SRCC {a.multi.cv_srcc:.3f}. "
+             f"Kept: the {a.kind}-proxy model ({model.method}).", "",
+             "## 2. Predicted against measured latency", "",
+             "| subnets | n | SRCC | MAPE |", "|---|---|---|---|"]
+    if held is not None:
+        lines.append(f"| held-out (adapted predictor) | {len(r.heldout)} | {r.heldout_srcc:.3f} | "
+                     f"{r.heldout_mape:.1%} |")
+        lines.append(f"| held-out (proxy `{a.proxy}`, no adaptation) | {len(r.heldout)} | "
+                     f"{r.proxy_heldout_srcc:.3f} | - |")
+    lines += [f"| adapted front | {len(front.indices)} | {_srcc(front.predicted_ms, front.measured_ms):.3f} | "
+              f"{_mape(front.predicted_ms, front.measured_ms):.1%} |", "",
+              "![predicted vs measured](device-predictions.png)", "",
+              "## 3. The fronts, measured", "",
+              f"NSGA-II (accuracy up, latency down) with each latency predictor; up to "
+              f"{max(len(f.indices) for f in r.fronts.values())} subnets spread along each found front "
+              f"were measured. Hypervolume of (predicted accuracy, measured latency) with reference "
+              f"point ({r.reference[0]:.4f}, {r.reference[1]:.2f} ms).", "",
+              "| front found with | subnets on front | measured | hypervolume | ratio |", "|---|---|---|---|---|"]
+    names = {"adapted": f"adapted predictor ({len(r.samples)} samples)",
+             "proxy-only": f"proxy `{a.proxy}` alone (no adaptation)",
+             "oracle": f"oracle: fitted on {r.oracle} measured subnets"}
+    ratio = r.hv_ratio
+    for k, f in r.fronts.items():
+        lines.append(f"| {names[k]} | {f.front_size} | {len(f.indices)} | {r.hypervolume[k]:.4g} | {ratio[k]:.4f} |")
+    lines += ["", "![measured fronts](device-fronts.png)", "", "## 4. The claim, checked", ""]
+    if "oracle" in r.fronts:
+        verdict = "holds" if ratio["adapted"] >= 0.99 else "does not hold"
+        lines.append(f"The adapted front, as measured, reaches **{ratio['adapted']:.4f}** of the oracle "
+                     f"front's hypervolume (goal 0.99: the claim {verdict} here); the proxy-only front "
+                     f"{ratio['proxy-only']:.4f}.")
+    else:
+        lines.append(f"No oracle front (rerun with `--oracle 300`): the proxy-only front reaches "
+                     f"{ratio['proxy-only']:.4f} of the adapted front's hypervolume.")
+    if r.failed:
+        lines += ["", f"{len(r.failed)} subnets could not be measured:", "",
+                  *(f"- `{space.to_string(i)}`: {e}" for i, e in r.failed.items())]
+    lines += ["", "Time: " + ", ".join(f"{k} {v:.0f} s" for k, v in r.seconds.items()), ""]
+    path = folder / "report.md"
+    path.write_text("\n".join(lines))
+    return path
+
+
+def _measured_of(r: DeviceResult, indices: Sequence[int]) -> NDArray[np.float64]:
+    return np.array([r.latency[i] for i in indices])
+
+
+# ---------------------------------------------------------------------------- this machine beside the bundled devices
+
+def measured_latencies(db: str | os.PathLike[str], space: str = "ofa-mbv3"
+                       ) -> tuple[tuple[str, ...], NDArray[np.float64], list[int]]:
+    """Latency (ms) of the architectures measured in `db`: one row per device fingerprint there,
+    (named by the fingerprint without its CPU), then one per bundled device (NAS-Bench-201: its measured columns; once-for-all: the bundled
+    proxies' predictions, and the Note10 table at 160-224 px), NaN where unknown.
+
+    Returns (names, latency (d, n), indices of the n architectures in the space)."""
+    from oneproxy import spaces
+
+    sp = spaces.get(space)
+    held = measuring.devices(db, sp).get(sp.name, {})
+    if not held:
+        raise ValueError(f"db {str(db)!r} holds no {sp.name} measurements")
+    per_device = {d: measuring.stored(db, d, space=sp) for d in held}
+    indices = sorted(set().union(*per_device.values()))
+    rows = [np.array([per_device[d][i][0] if i in per_device[d] else np.nan for i in indices]) for d in held]
+    names = [d.split(" | ", 1)[-1] for d in held]  # the runtime and its settings; the CPU is this one
+    choices = sp.decode(indices)
+    if sp.name == "nb201":
+        ds = load("nb201")  # measured columns over all 15,625 cells, in official index order
+        rows += [ds.latency_of(d)[np.array(indices)] for d in ds.devices]
+        names += list(ds.devices)
+    else:
+        ds = load("ofa-mbv3")
+        for device in ds.devices:
+            if device != "note10_lut_ms":  # the table itself, below
+                rows.append(linear_latency(ds, device).predict(choices))
+                names.append(f"{device} (predicted)")
+        table_space = OFAMobileNetV3(RESOLUTIONS)
+        inside, rows_in = _recode(choices, sp, table_space)
+        note10 = np.full(len(indices), np.nan)
+        if inside.any():
+            note10[inside] = ofa_note10_latency(table_space).predict(rows_in)
+        rows.append(note10)
+        names.append("note10 (table)")
+    return tuple(names), np.array(rows, dtype=np.float64), indices
