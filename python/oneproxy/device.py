@@ -295,43 +295,47 @@ def run(db: str | os.PathLike[str], out: str | os.PathLike[str] | None = None, *
     clock["adapt"] = time.perf_counter() - t
 
     fronts: dict[str, FrontCheck] = {}
-    search_s = fronts_s = 0.0
+    wanted = set(pool)
+    clock["search"] = clock["measure fronts"] = 0.0
     for name, model in models.items():
         t = time.perf_counter()
         bar("search", len(fronts) / len(models))
         found = evolve(space, [accuracy, model], ["max", "min"], population=population,
                        generations=generations, seed=seed, progress=False)
-        pick = _spread(found.front, front_size)
-        chosen = [found.indices[k] for k in pick]
-        search_s += time.perf_counter() - t
+        chosen = [found.indices[k] for k in _spread(found.front, front_size)]
+        wanted.update(chosen)
+        clock["search"] += time.perf_counter() - t
         t = time.perf_counter()
         bar("measure fronts", len(fronts) / len(models))
-        got = measured(chosen, "measure fronts")
-        fronts_s += time.perf_counter() - t
-        ok = [k for k, i in zip(pick, chosen) if i in got]
-        fronts[name] = FrontCheck([found.indices[k] for k in ok], found.front[ok, 0], found.front[ok, 1],
-                                  np.array([got[found.indices[k]] for k in ok]), len(found.front))
-    clock["search"], clock["measure fronts"] = search_s, fronts_s
+        fronts[name] = _check_front(found, chosen, measured(chosen, "measure fronts"))
+        clock["measure fronts"] += time.perf_counter() - t
 
     union = np.vstack([f.points for f in fronts.values()])
     span = np.ptp(union, axis=0)
     reference = np.array([union[:, 0].min() - 0.1 * span[0], union[:, 1].max() + 0.1 * span[1]])
     hv = {k: hypervolume(f.points, reference, ["max", "min"]) for k, f in fronts.items()}
-    all_measured = set(pool) | {i for f in fronts.values() for i in f.indices}
-    failed = {i: e for i, e in measuring.failures(db, device, space=space).items()
-              if i in all_measured and i not in lat}
+    failed = {i: e for i, e in measuring.failures(db, device, space=space).items() if i in wanted}
     result = DeviceResult(
         device=device.fingerprint, space=space, samples=sample, heldout=heldout, latency=lat, adapted=adapted,
         heldout_srcc=_srcc(adapted.model.predict(H), y_held) if len(H) else float("nan"),
         heldout_mape=_mape(adapted.model.predict(H), y_held) if len(H) else float("nan"),
         proxy_heldout_srcc=_srcc(prox[adapted.proxy].predict(H), y_held) if len(H) else float("nan"),
         fronts=fronts, reference=reference, hypervolume=hv, oracle=oracle, failed=failed,
-        seconds=clock, measured=len(all_measured))
+        seconds=clock, measured=len(wanted) - len(failed))
     if out is not None:
         bar("report")
         write_report(result, out)
     bar.finish()
     return result
+
+
+def _check_front(found: Any, chosen: list[int], latency: dict[int, float]) -> FrontCheck:
+    """The measured subnets of `chosen` (indices of `found`'s front) beside their predictions."""
+    row = {i: k for k, i in enumerate(found.indices)}
+    ok = [i for i in chosen if i in latency]
+    rows = [row[i] for i in ok]
+    return FrontCheck(ok, found.front[rows, 0], found.front[rows, 1], np.array([latency[i] for i in ok]),
+                      len(found.front))
 
 
 # ---------------------------------------------------------------------------- the report
