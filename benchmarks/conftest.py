@@ -39,6 +39,8 @@ def pytest_terminal_summary(terminalreporter, config):
     write("")
     write(f"speed ratios (reference median / oneproxy median), {platform.machine()}, "
           f"{platform.python_implementation()} {platform.python_version()}")
+    for line in machine():
+        write(line)
     write(f"{'case':<44} {'oneproxy':>11} {'reference':>11} {'ratio':>7} {'goal':>6}")
     for group, times in by_group.items():
         ours = times.get("oneproxy")
@@ -55,6 +57,30 @@ def pytest_terminal_summary(terminalreporter, config):
             rate, target = items[group] / ours, RATE_GOALS.get(group)
             mark = "" if target is None else f"  goal {target:.0e}/s" + ("" if rate >= target else " MISSED")
             write(f"{'':<4}{group}: {rate:.3g} per second{mark}")
+
+
+def machine() -> list[str]:
+    """What a speed figure depends on: the CPU, the BLAS libraries and their threads, and
+    oneproxy's own thread setting."""
+    from threadpoolctl import threadpool_info
+
+    import oneproxy
+    import scipy.linalg  # noqa: F401  (its BLAS loaded too)
+
+    cpu = vendor = "?"
+    try:
+        for line in open("/proc/cpuinfo"):
+            key, _, value = line.partition(":")
+            if key.strip() == "model name":
+                cpu = value.strip()
+            elif key.strip() == "vendor_id":
+                vendor = value.strip()
+    except OSError:
+        cpu = platform.processor() or cpu
+    blas = ", ".join(f"{i['internal_api']} {i.get('version') or ''} {i.get('architecture') or ''} "
+                     f"({i['num_threads']} threads)".replace("  ", " ")
+                     for i in threadpool_info() if i["user_api"] == "blas") or "none found"
+    return [f"CPU: {cpu} ({vendor}); BLAS: {blas}; oneproxy threads: {oneproxy.get_threads()}"]
 
 
 @pytest.fixture(scope="session")

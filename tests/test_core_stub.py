@@ -34,7 +34,7 @@ def module_functions() -> dict[str, list[tuple[str, str | None]]]:
         signature = obj.__doc__.splitlines()[0]
         inside = signature[signature.index("(") + 1 : signature.rindex(") ->")]
         args = []
-        for part in re.split(r",\s*(?![^\[]*\])", inside):
+        for part in re.split(r",\s*(?![^\[]*\])", inside) if inside else []:
             arg, _, default = part.partition("=")
             args.append((arg.split(":")[0].strip(), default.strip() or None))
         out[name] = args

@@ -465,6 +465,8 @@ py::tuple scan_additive(py::array_t<double, py::array::c_style | py::array::forc
 
 PYBIND11_MODULE(_core, m) {
     m.doc() = "Compiled core of oneproxy (use the functions in `oneproxy`, which check arguments).";
+    m.def("last_team_size", [] { return oneproxy::last_team_size.load(); },
+          "Threads the core's latest parallel loop ran on (1: serially; 0: none has run).");
     m.def("rank", &rank, py::arg("x"),
           "Average ranks (1-based) of a 1-D float64/int64/uint64 array without NaN.");
     m.def("spearman",

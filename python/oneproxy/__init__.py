@@ -22,6 +22,7 @@ from oneproxy.pareto import (
     nondominated_sort,
     pareto_front,
 )
+from oneproxy.threads import get_threads, set_threads, thread_limit
 from oneproxy.workflow import (
     Monotonicity,
     Reuse,
@@ -40,6 +41,9 @@ except PackageNotFoundError:  # running from a source tree without installing
 
 __all__ = [
     "AdaptedLatency",
+    "get_threads",
+    "set_threads",
+    "thread_limit",
     "ConstantInputWarning",
     "Monotonicity",
     "Reuse",

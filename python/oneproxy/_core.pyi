@@ -4,6 +4,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+def last_team_size() -> int: ...
 def rank(x: NDArray[np.float64] | NDArray[np.int64] | NDArray[np.uint64]) -> NDArray[np.float64]: ...
 def spearman(
     x: NDArray[np.float64] | NDArray[np.int64] | NDArray[np.uint64],

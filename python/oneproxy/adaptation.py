@@ -36,6 +36,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import nnls
 
 from oneproxy import _core
+from oneproxy.threads import small_algebra
 from oneproxy.predictors import LinearLatency, PathLike, _save, flat_weights, weights_table
 from oneproxy.spaces import Space
 
@@ -98,6 +99,7 @@ class AdaptedLatency(LinearLatency):
 
 # ---------------------------------------------------------------------------- the fit
 
+@small_algebra
 def adapt(proxy: Any = None, choices: ArrayLike | None = None, target_latency_ms: ArrayLike | None = None,
           *, proxies: Sequence[Any] | None = None, lambdas: ArrayLike | None = None, cv: int = 5,
           seed: int = 0, methods: Sequence[str] | None = None) -> AdaptedLatency:
@@ -355,21 +357,10 @@ def _centred_ranks(y: NDArray) -> NDArray:
 
 
 def _average_ranks(pred: NDArray) -> NDArray:
-    """Average ranks (1-based, ties sharing their mean position) of each row of pred (L, n):
-    additive predictors tie often (a simulator's table with 20 distinct values, say)."""
-    L, n = pred.shape
-    order = np.argsort(pred, axis=1, kind="stable")
-    ordered = np.take_along_axis(pred, order, axis=1)
-    pos = np.broadcast_to(np.arange(n), (L, n))
-    new = np.ones((L, n), dtype=bool)
-    new[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
-    first = np.maximum.accumulate(np.where(new, pos, 0), axis=1)
-    end = np.ones((L, n), dtype=bool)  # last of its tie group
-    end[:, :-1] = new[:, 1:]
-    last = np.minimum.accumulate(np.where(end, pos, n - 1)[:, ::-1], axis=1)[:, ::-1]
-    ranks = np.empty((L, n))
-    np.put_along_axis(ranks, order, (first + last) / 2 + 1, axis=1)
-    return ranks
+    """Average ranks (1-based, ties sharing their mean position) of each row of pred (L, n), by
+    the core's ranking: additive predictors tie often (a simulator's table with 20 distinct
+    values, say)."""
+    return np.stack([_core.rank(row) for row in pred]) if len(pred) else np.zeros(pred.shape)
 
 
 def _srcc_rows(pred: NDArray, ry: NDArray) -> NDArray:

@@ -20,6 +20,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import ndtri
 
 from oneproxy import _core
+from oneproxy.threads import resolve
 
 NanPolicy = Literal["raise", "omit", "propagate"]
 _NAN_POLICIES = ("raise", "omit", "propagate")
@@ -59,11 +60,7 @@ def _check_policy(nan_policy: str) -> None:
 
 
 def _check_threads(threads: int | None) -> int:
-    if threads is None:
-        return 0
-    if not isinstance(threads, (int, np.integer)) or threads < 1:
-        raise ValueError(f"threads must be a positive integer or None, got {threads!r}")
-    return int(threads)
+    return resolve(threads)  # None: oneproxy's thread setting (oneproxy.set_threads)
 
 
 def _vectors(x: ArrayLike, y: ArrayLike, nan_policy: str) -> tuple[NDArray, NDArray, bool]:
@@ -161,7 +158,7 @@ def spearman(
     nan_policy : {"raise", "omit", "propagate"}
         What a NaN in either input does: raise ValueError, drop that pair, or return nan.
     threads : int, optional
-        Worker threads (default: all cores). Long inputs rank x and y in parallel.
+        Worker threads (default: `oneproxy.get_threads()`). Long inputs rank x and y in parallel.
 
     Returns
     -------
@@ -234,7 +231,7 @@ def spearman_matrix(
         NaN raises; is dropped per pair of rows (pairwise complete observations); or makes the
         row's correlations nan.
     threads : int, optional
-        Worker threads (default: all cores); rows are ranked in parallel.
+        Worker threads (default: `oneproxy.get_threads()`); rows are ranked in parallel.
 
     Returns
     -------

@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from oneproxy import _core
+from oneproxy.threads import get_threads
 
 _SENSES = ("min", "max")
 
@@ -188,7 +189,8 @@ def igd(F: ArrayLike, reference_front: ArrayLike, sense: Sequence[str] | None = 
     >>> igd([[1, 2], [2, 1]], [[0, 0], [3, 3]])
     2.23606797749979
     """
-    return _core.igd(_minimised(F, sense), _minimised(reference_front, sense, "reference_front"))
+    return _core.igd(_minimised(F, sense), _minimised(reference_front, sense, "reference_front"),
+                     threads=get_threads())
 
 
 def igd_plus(F: ArrayLike, reference_front: ArrayLike, sense: Sequence[str] | None = None) -> float:
@@ -202,7 +204,7 @@ def igd_plus(F: ArrayLike, reference_front: ArrayLike, sense: Sequence[str] | No
     1.118033988749895
     """
     return _core.igd(_minimised(F, sense), _minimised(reference_front, sense, "reference_front"),
-                     plus=True)
+                     plus=True, threads=get_threads())
 
 
 def crowding_distance(F: ArrayLike, fronts: ArrayLike | None = None) -> NDArray[np.float64]:

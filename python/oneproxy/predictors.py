@@ -31,7 +31,6 @@ from dataclasses import asdict, dataclass
 from importlib.resources import files
 from typing import Any, ClassVar, Protocol, Union, runtime_checkable
 
-import numba
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -40,6 +39,7 @@ from oneproxy.correlation import spearman
 from oneproxy.datasets import Dataset
 from oneproxy.datasets import load as load_dataset
 from oneproxy.spaces import OFAMobileNetV3, Space
+from oneproxy.threads import numba_threads, run_kernel
 
 __all__ = ["Predictor", "FitReport", "LinearLatency", "linear_latency", "TableLatency",
            "TableAccuracy", "OFAAccuracy", "ofa_accuracy", "OFANote10Latency",
@@ -106,8 +106,8 @@ def _additive_predict(space: Space, choices: ArrayLike, W: NDArray[np.float64],
     codes = _codes(space, choices)
     out = np.empty(len(codes), dtype=np.float64)
     sizes = space._group_sizes
-    kernel = _additive.predict_serial if len(codes) < _additive.SERIAL_BELOW else _additive.predict
-    if kernel(codes, sizes, W, constant, conditional, out):
+    if run_kernel(_additive.predict_serial, _additive.predict, len(codes), _additive.SERIAL_BELOW,
+                  codes, sizes, W, constant, conditional, out):
         space.check_choices(choices)  # raises with the first bad entry named
         raise ValueError("choices hold codes out of range")
     return out
@@ -430,8 +430,9 @@ class OFAAccuracy(_BundledOFA):
         """Predicted top-1 accuracy (fraction, float64 (n,)) of OFA choices (n, 46)."""
         c = _ofa_choices(self.space, choices, self._usable, "the accuracy predictor (112-239 px)")
         out = np.empty(len(c), dtype=np.float64)
-        _mlp.predict(c, self.res_bin, self._W0T, self._b0, self._W1T, self._b1, self._W2T,
-                     self._b2, self._w3, self._b3, out, numba.get_num_threads())
+        with numba_threads() as threads:
+            _mlp.predict(c, self.res_bin, self._W0T, self._b0, self._W1T, self._b1, self._W2T,
+                         self._b2, self._w3, self._b3, out, threads)
         return out
 
 

@@ -50,6 +50,7 @@ from numpy.typing import NDArray
 from oneproxy import _core
 from oneproxy.pareto import is_nondominated
 from oneproxy.spaces import Space, get
+from oneproxy.threads import resolve
 
 __all__ = ["ScanResult", "scan", "exact_front"]
 
@@ -281,7 +282,7 @@ def scan(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] | 
     sample : int, optional
         Instead of a range, this many architectures drawn uniformly (with replacement) with `seed`.
     threads : int, optional
-        C++ threads (default: all cores).
+        C++ threads (default: `oneproxy.get_threads()`).
     progress : bool
         A progress bar (rate, ETA) on stderr.
     checkpoint : path, optional
@@ -293,6 +294,7 @@ def scan(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] | 
         Rows per batch for non-additive objectives.
     """
     t0 = time.perf_counter()
+    threads = resolve(threads)
     space = get(space)
     objs, maximise = _check_objectives(space, objectives, senses)
     sign = np.where(maximise, -1.0, 1.0)
@@ -437,7 +439,7 @@ def _scan_range(space: Space, problems: list[tuple[NDArray, NDArray]], start: in
             raise ValueError(f"an objective has no value for {space.names[0]} = {space.values(0)[r]} "
                              f"(e.g. the Note10 table outside 160-224 px); scan a range without it")
         pts, hi, lo, n = _core.scan_additive(tables, radix, constant, lo_idx >> 64, lo_idx & _M64,
-                                             hi_idx >> 64, hi_idx & _M64, threads or 0,
+                                             hi_idx >> 64, hi_idx & _M64, resolve(threads),
                                              None if progress is None else functools.partial(_offset, progress, done))
         if not space.odometer_index:  # NAS-Bench-201 scanned whole: map numbers to official indices
             lo = space._index_from_number(lo)

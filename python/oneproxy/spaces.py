@@ -49,6 +49,7 @@ from numba import njit
 from numpy.typing import ArrayLike, NDArray
 
 from oneproxy import _core, _radix
+from oneproxy.threads import run_kernel
 
 __all__ = ["Space", "NASBench201", "FBNet", "OFAMobileNetV3", "get", "available"]
 
@@ -208,8 +209,8 @@ class Space:
         lo = self._number_from_index(lo)
         digits = np.empty((len(lo), len(self._radices)),
                           dtype=np.uint8 if self._radices.max() < 256 else np.uint16)
-        kernel = _radix.decode_serial if len(lo) < _radix.SERIAL_BELOW else _radix.decode
-        kernel(hi, lo, self._radices, self._starts, self._products, digits)
+        run_kernel(_radix.decode_serial, _radix.decode, len(lo), _radix.SERIAL_BELOW,
+                   hi, lo, self._radices, self._starts, self._products, digits)
         choices = self._from_digits(digits)
         return choices[0] if scalar else choices
 
@@ -230,8 +231,8 @@ class Space:
                              f"pass it through canonical() first")
         hi = np.empty(len(c), dtype=np.uint64)
         lo = np.empty(len(c), dtype=np.uint64)
-        kernel = _radix.encode_serial if len(c) < _radix.SERIAL_BELOW else _radix.encode
-        kernel(self._to_digits(c), self._radices, self._starts, self._products, hi, lo)
+        run_kernel(_radix.encode_serial, _radix.encode, len(c), _radix.SERIAL_BELOW,
+                   self._to_digits(c), self._radices, self._starts, self._products, hi, lo)
         lo = self._index_from_number(lo)
         if wide:
             return hi, lo

@@ -19,10 +19,15 @@ inline unsigned resolve_threads(int requested) {
     return hw == 0 ? 1u : hw;
 }
 
+// Threads the latest parallel_for ran on (1 for a serial loop): what a caller's thread setting
+// came to, for tests and benchmarks.
+inline std::atomic<unsigned> last_team_size{0};
+
 // Calls f(i) for every i in [0, count), items handed out dynamically to `threads` workers.
 template <class F>
 void parallel_for(std::size_t count, unsigned threads, F&& f) {
     threads = static_cast<unsigned>(std::min<std::size_t>(threads, count));
+    last_team_size.store(std::max(threads, 1u));
     if (threads <= 1) {
         for (std::size_t i = 0; i < count; ++i) f(i);
         return;
