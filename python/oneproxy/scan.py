@@ -487,7 +487,7 @@ def _scan_dask(client: Any, space: Space, problems: list[tuple[NDArray, NDArray]
 def _dask_chunk(space: Space, problems: list[tuple[NDArray, NDArray]], start: int, stop: int
                 ) -> tuple[NDArray, NDArray, NDArray, int]:
     archive = _Archive(problems[0][0].shape[2])
-    n = _scan_range(space, problems, start, stop, 1, archive, None)
+    n = _scan_range(space, problems, start, stop, None, archive, None)  # None: the worker's threads
     return archive.points, archive.hi, archive.lo, n
 
 
