@@ -46,8 +46,9 @@ def check_threads(value: Any, name: str = "threads") -> int:
     return int(value)
 
 
+@functools.lru_cache(maxsize=1)
 def cores() -> int:
-    """The cores this process may run on (its CPU affinity where the OS tells it)."""
+    """The cores this process may run on (its CPU affinity where the OS tells it, read once)."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):
