@@ -148,3 +148,16 @@ def test_adaptation_runs_blas_on_one_thread_and_restores_it(monkeypatch):
     unlimited = adaptation.adapt.__wrapped__(proxy, ds.choices[rows], ds.latency_of("true_vpu")[rows])
     assert model.cv_srcc == pytest.approx(unlimited.cv_srcc, abs=1e-12)  # the same answer, fewer threads
     np.testing.assert_allclose(model.weights, unlimited.weights, rtol=1e-9, atol=1e-12)
+
+
+def test_least_squares_fits_run_blas_on_the_setting(monkeypatch):
+    ds = datasets.load("nb201")
+    inside = []
+    solve = predictors._ridge_solve
+    monkeypatch.setattr(predictors, "_ridge_solve", lambda *a: (inside.append(blas_threads()), solve(*a))[1])
+    before = blas_threads()
+    with oneproxy.thread_limit(1):
+        one = predictors.linear_latency(ds, "pixel3")
+    assert inside and all(t == [1] * len(before) for t in inside)
+    assert blas_threads() == before
+    np.testing.assert_allclose(predictors.linear_latency(ds, "pixel3").weights, one.weights, rtol=1e-9, atol=1e-12)

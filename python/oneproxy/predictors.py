@@ -39,7 +39,7 @@ from oneproxy.correlation import spearman
 from oneproxy.datasets import Dataset
 from oneproxy.datasets import load as load_dataset
 from oneproxy.spaces import OFAMobileNetV3, Space
-from oneproxy.threads import numba_threads, run_kernel
+from oneproxy.threads import blas_threads, numba_threads, run_kernel
 
 __all__ = ["Predictor", "FitReport", "LinearLatency", "linear_latency", "TableLatency",
            "TableAccuracy", "OFAAccuracy", "ofa_accuracy", "OFANote10Latency",
@@ -228,7 +228,13 @@ class LinearLatency:
 
 
 def _ridge(X: NDArray[np.float64], y: NDArray[np.float64], ridge: float) -> tuple[NDArray[np.float64], float]:
-    """Weights and intercept minimising |X w + b - y|^2 + ridge |w|^2 (b unpenalised)."""
+    """Weights and intercept minimising |X w + b - y|^2 + ridge |w|^2 (b unpenalised); BLAS on
+    oneproxy's thread setting."""
+    with blas_threads():
+        return _ridge_solve(X, y, ridge)
+
+
+def _ridge_solve(X: NDArray[np.float64], y: NDArray[np.float64], ridge: float) -> tuple[NDArray[np.float64], float]:
     xm, ym = X.mean(axis=0), y.mean()
     Xc = X - xm
     if ridge > 0:

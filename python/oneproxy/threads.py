@@ -10,9 +10,10 @@ task ``thread_limit(1)`` or set ``ONEPROXY_NUM_THREADS=1`` for its processes.
 
 Nothing here changes a process-wide setting of another library for longer than one of our calls:
 Numba's thread count is set for the calling thread around a kernel and restored, and BLAS is
-limited with threadpoolctl only while our own small dense algebra runs. Small dense algebra
-(adaptation's 30 x 30 problems) runs BLAS on one thread whatever the setting: waking a BLAS
-thread team for it costs milliseconds on some CPUs (AMD EPYC), more than the work.
+limited with threadpoolctl only while our own dense algebra runs. Least-squares fits run BLAS
+on `get_threads()` threads; small dense algebra (adaptation's 30 x 30 problems) on one thread
+whatever the setting, since waking a BLAS thread team for it costs milliseconds on some CPUs
+(AMD EPYC), more than the work.
 """
 from __future__ import annotations
 
@@ -146,9 +147,10 @@ def _blas() -> Any:
 
 
 @contextmanager
-def blas_threads(n: int = 1) -> Iterator[None]:
-    """BLAS (NumPy's and SciPy's) on at most `n` threads in this block, restored afterwards."""
-    with _blas().limit(limits=n):
+def blas_threads(n: int | None = None) -> Iterator[None]:
+    """BLAS (NumPy's and SciPy's) on at most `n` threads (default `get_threads()`) in this block,
+    restored afterwards."""
+    with _blas().limit(limits=resolve(n)):
         yield
 
 
