@@ -292,9 +292,15 @@ def test_measured_latencies_of_subnets(first):
     np.testing.assert_allclose(L[-1], table, rtol=1e-12)
 
 
-def test_measured_latencies_of_an_empty_db(tmp_path):
+def test_measured_latencies_of_an_empty_or_missing_db(tmp_path):
+    missing = tmp_path / "typo.sqlite"
+    with pytest.raises(ValueError, match="does not exist"):
+        device.measured_latencies(missing)
+    assert not missing.exists()  # reading never creates a store
+    empty = tmp_path / "empty.sqlite"
+    measure._connect(empty, create=True).close()
     with pytest.raises(ValueError, match="holds no ofa-mbv3 measurements"):
-        device.measured_latencies(tmp_path / "empty.sqlite")
+        device.measured_latencies(empty)
 
 
 # ---------------------------------------------------------------------------- the command line

@@ -469,3 +469,63 @@ def test_adapt_from_measurements(tmp_path, capsys):
 
     model = predictors.load(out)
     assert model.predict(NB.decode(np.arange(5))).shape == (5,)
+
+
+# ---------------------------------------------------------------------------- damaged stores
+
+def damaged_stores(tmp_path):
+    """(name, path) of stores damaged in each way a file can be."""
+    good = tmp_path / "good.sqlite"
+    measure.measure(3, seed=2, db=good, repeats=1, warmup=0)
+    out = []
+    garbage = tmp_path / "garbage.sqlite"
+    garbage.write_bytes(np.random.default_rng(0).bytes(8192))
+    out.append(("random bytes", garbage))
+    page = tmp_path / "page.sqlite"
+    raw = bytearray(good.read_bytes())
+    raw[4096:8192] = np.random.default_rng(1).bytes(4096)  # the second page overwritten
+    page.write_bytes(bytes(raw))
+    out.append(("an overwritten page", page))
+    schema = tmp_path / "schema.sqlite"
+    with sqlite3.connect(schema) as con:
+        con.execute("CREATE TABLE measurements (who TEXT, what REAL)")
+        con.execute("INSERT INTO measurements VALUES ('x', 1.0)")
+    out.append(("a measurements table of another schema", schema))
+    columns = tmp_path / "columns.sqlite"
+    with sqlite3.connect(columns) as con:
+        con.execute("CREATE TABLE latency (space TEXT, device TEXT, arch TEXT, ms REAL)")
+    out.append(("a latency table of other columns", columns))
+    edited = tmp_path / "edited.sqlite"
+    edited.write_bytes(good.read_bytes())
+    with sqlite3.connect(edited) as con:
+        con.execute("UPDATE latency SET median_ms = -1 WHERE rowid = (SELECT MIN(rowid) FROM latency)")
+    out.append(("a latency edited to -1", edited))
+    alien = tmp_path / "alien.sqlite"
+    alien.write_bytes(good.read_bytes())
+    with sqlite3.connect(alien) as con:
+        con.execute("UPDATE latency SET arch = 'not a cell' WHERE rowid = (SELECT MIN(rowid) FROM latency)")
+    out.append(("an architecture edited to garbage", alien))
+    return out
+
+
+def test_a_damaged_store_is_refused_with_one_error_naming_it(tmp_path, capsys):
+    for name, db in damaged_stores(tmp_path):
+        with pytest.raises(ValueError, match=rf"db '{re.escape(str(db))}' is not a usable oneproxy measurement "
+                                             rf"store .*delete it"):
+            measure.stored(db)
+        for argv in (["measure", "--n", "2", "--repeats", "1", "--warmup", "0", "--db", str(db)],
+                     ["adapt", "--db", str(db), "--dataset", "nb201"]):
+            capsys.readouterr()
+            assert main(argv) == 2, name
+            err = capsys.readouterr().err.strip().splitlines()
+            assert len(err) == 1 and "is not a usable oneproxy measurement store" in err[0], (name, err)
+
+
+def test_reading_never_creates_a_store(tmp_path, capsys):
+    typo = tmp_path / "typo.sqlite"
+    for read in (lambda: measure.stored(typo), lambda: measure.devices(typo), lambda: measure.failures(typo)):
+        with pytest.raises(ValueError, match="does not exist"):
+            read()
+    assert main(["adapt", "--db", str(typo), "--dataset", "nb201"]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert not typo.exists()

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oneproxy import _core, pareto_front, predictors
+from oneproxy import _core, checkpoints, pareto_front, predictors
 from oneproxy.predictors import LinearLatency, TableLatency
 from oneproxy.scan import _probe, exact_front, scan
 from oneproxy.spaces import FBNet, NASBench201, OFAMobileNetV3
@@ -673,13 +673,13 @@ def test_checkpoint_survives_sigkill_and_resumes(killed_scan, tmp_path):
     assert pairs(resumed) == pairs(whole)
     assert whole.n_evaluated == n and len(whole.front) > 100
     # the same checkpoint with its archive emptied: a resume that honours the position finds
-    # nothing before it (white box: the file is an npz of header, points, hi, lo)
+    # nothing before it (white box: the checkpoint holds points, hi, lo; rewritten with its checksum)
     position = int(h["position"])
     assert any(i < position for i, _ in pairs(whole))
     emptied = tmp_path / "e.ckpt"
-    with open(emptied, "wb") as f:
-        np.savez(f, header=np.array(json.dumps(h)), points=np.zeros((0, 2)), hi=np.zeros(0, dtype=np.uint64),
-                 lo=np.zeros(0, dtype=np.uint64))
+    own = {k: v for k, v in h.items() if k not in ("format", "version", "kind", "fingerprint")}
+    checkpoints.save(emptied, "scan", h["fingerprint"], own, points=np.zeros((0, 2)),
+                     hi=np.zeros(0, dtype=np.uint64), lo=np.zeros(0, dtype=np.uint64))
     rest = scan(FB, objs, ["min", "max"], stop=n, checkpoint=emptied, progress=False)
     assert rest.n_evaluated == n and min(i for i, _ in pairs(rest)) >= position
 

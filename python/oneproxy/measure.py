@@ -16,6 +16,7 @@ with; failures are kept beside, with their error.
 """
 from __future__ import annotations
 
+import math
 import operator
 import os
 import platform
@@ -188,27 +189,52 @@ _SCHEMA = ("""CREATE TABLE IF NOT EXISTS latency (
     failed_at TEXT NOT NULL, PRIMARY KEY (space, device, arch))""")
 
 
-def _connect(db: str | os.PathLike[str]) -> sqlite3.Connection:
+_COLUMNS = {"latency": ["space", "device", "arch", "median_ms", "iqr_ms", "repeats", "measured_at"],
+            "failures": ["space", "device", "arch", "error", "failed_at"]}
+
+
+def _connect(db: str | os.PathLike[str], *, create: bool = False) -> sqlite3.Connection:
+    """An open, checked store; `create` makes a new one where there is none (reading never does).
+    A file that is not a whole oneproxy store is refused with one ValueError naming it."""
     path = Path(db)
     if path.parent and not path.parent.exists():
         raise ValueError(f"db {str(path)!r}: folder {str(path.parent)!r} does not exist")
+    if not create and not path.exists():
+        raise ValueError(f"db {str(path)!r} does not exist ('oneproxy measure --db' writes one)")
     deadline = time.monotonic() + 30
     while True:
+        con = None
         try:
             # autocommit: every write is its own BEGIN IMMEDIATE ... COMMIT (see _write)
             con = sqlite3.connect(path, timeout=30, isolation_level=None)
             con.execute("PRAGMA journal_mode=WAL")  # readers and one writer at a time, crash-safe
+            problem = con.execute("PRAGMA quick_check").fetchone()[0]
+            if problem != "ok":
+                raise sqlite3.DatabaseError(f"integrity check: {problem}")
             for statement in _SCHEMA:
                 con.execute(statement)
+            for table, columns in _COLUMNS.items():
+                have = [row[1] for row in con.execute(f"PRAGMA table_info({table})")]
+                if have != columns:
+                    raise sqlite3.DatabaseError(f"table {table} has columns {have}, expected {columns}")
             _migrate(con)
             return con
         except sqlite3.OperationalError as err:
+            if con is not None:
+                con.close()
             # Switching a new file to WAL does not wait for another process doing the same.
             if "locked" not in str(err) or time.monotonic() > deadline:
-                raise ValueError(f"db {str(path)!r} cannot be opened for writing: {err}") from None
+                raise _damaged(path, err) from None
             time.sleep(0.05)
         except sqlite3.Error as err:
-            raise ValueError(f"db {str(path)!r} cannot be opened for writing: {err}") from None
+            if con is not None:
+                con.close()
+            raise _damaged(path, err) from None
+
+
+def _damaged(path: Path, err: Exception) -> ValueError:
+    return ValueError(f"db {str(path)!r} is not a usable oneproxy measurement store ({err}); delete "
+                      f"it or use another path")
 
 
 def _migrate(con: sqlite3.Connection) -> None:
@@ -248,14 +274,25 @@ def _rows(db: str | os.PathLike[str], table: str, columns: str, space: Space, de
             query += " AND device = ?"
             args += (device if isinstance(device, str) else device.fingerprint,)
         rows = con.execute(query, args).fetchall()
+    except sqlite3.Error as err:
+        raise _damaged(Path(db), err) from None
     finally:
         con.close()
+    whole = spaces.get(space.name)  # the space's full default form, to tell damage from range
     out = []
     for arch, *rest in rows:
         try:
-            out.append((space.encode(space.from_string(arch)), *rest))
-        except ValueError:  # e.g. a resolution this space object does not have
-            continue
+            index = space.encode(space.from_string(arch))
+        except (ValueError, TypeError):
+            try:
+                whole.from_string(arch)
+            except (ValueError, TypeError):
+                raise _damaged(Path(db), ValueError(f"{table} holds {arch!r}, not a {space.name} "
+                                                    f"architecture")) from None
+            continue  # e.g. a resolution this space object does not have
+        if table == "latency" and not (isinstance(rest[0], float) and math.isfinite(rest[0]) and rest[0] > 0):
+            raise _damaged(Path(db), ValueError(f"{table} holds the latency {rest[0]!r} for {arch!r}"))
+        out.append((index, *rest))
     return out
 
 
@@ -369,9 +406,9 @@ def measure(n: int | None = None, *, space: Space | str = "nb201", archs: Sequen
     networks.builder(sp)  # a space without networks: a clear error before any work
     run = get_backend(backend, threads)
     device = Device(_cpu_model(), run.runtime, int(run.threads), int(batch))
-    con = _connect(db)
+    con = _connect(db, create=True)
     try:
-        have = {a for (a, *_) in _rows(db, "latency", "repeats", sp, device)}
+        have = {a for (a, *_) in _rows(db, "latency", "median_ms", sp, device)}
         todo = list(dict.fromkeys(i for i in indices if i not in have))
         done = len(indices) - len(todo)
         for start in range(0, len(todo), group):

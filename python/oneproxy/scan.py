@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from oneproxy import _core
+from oneproxy import _core, checkpoints
 from oneproxy.pareto import is_nondominated
 from oneproxy.spaces import Space, get
 from oneproxy.threads import resolve
@@ -195,42 +195,22 @@ class _Archive:
 
 # ---------------------------------------------------------------------------- checkpoints
 
-def atomic_savez(path: Path, header: dict[str, Any], **arrays: NDArray) -> None:
-    """Write arrays and a JSON header to `path` (.npz) atomically: a temporary file, fsync,
-    rename; a reader (or a resumed run) sees the old or the new file, never half of one."""
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        np.savez(f, allow_pickle=False, header=np.array(json.dumps(header)), **arrays)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
-def read_checkpoint(path: Path, fingerprint: str, what: str) -> tuple[dict[str, Any], dict[str, NDArray]] | None:
-    """(header, arrays) of a file `atomic_savez` wrote, None if there is none; ValueError if its
-    header's fingerprint is not `fingerprint` (a `what` with other arguments wrote it)."""
-    if not path.exists():
-        return None
-    with np.load(path, allow_pickle=False) as z:
-        header = json.loads(str(z["header"]))
-        if header["fingerprint"] != fingerprint:
-            raise ValueError(f"checkpoint {str(path)!r} belongs to a {what} with other arguments; "
-                             f"remove it or pass another path")
-        return header, {k: z[k] for k in z.files if k != "header"}
-
-
 def _save_checkpoint(path: Path, fingerprint: str, position: int, archive: _Archive, evaluated: int,
                      seconds: float, done: bool) -> None:
-    header = {"fingerprint": fingerprint, "position": str(position), "evaluated": evaluated,
-              "seconds": seconds, "done": done}
-    atomic_savez(path, header, points=archive.points, hi=archive.hi, lo=archive.lo)
+    header = {"position": str(position), "evaluated": evaluated, "seconds": seconds, "done": done}
+    checkpoints.save(path, "scan", fingerprint, header, points=archive.points, hi=archive.hi, lo=archive.lo)
 
 
 def _load_checkpoint(path: Path, fingerprint: str, m: int) -> tuple[int, _Archive, int, float, bool] | None:
-    saved = read_checkpoint(path, fingerprint, "scan (space, objectives, senses, range or sample)")
+    saved = checkpoints.load(path, "scan", fingerprint, what="scan (space, objectives, senses, range or sample)",
+                             fields=("position", "evaluated", "seconds", "done"),
+                             expected={"points": ("f", (None, m)), "hi": ("u", (None,)), "lo": ("u", (None,))})
     if saved is None:
         return None
     header, z = saved
+    if not len(z["points"]) == len(z["hi"]) == len(z["lo"]):
+        raise checkpoints.CheckpointError(f"checkpoint {str(path)!r} cannot be used: its arrays differ in "
+                                          f"length; delete it, or rerun without it")
     archive = _Archive(m)
     archive.points, archive.hi, archive.lo = z["points"], z["hi"], z["lo"]
     return int(header["position"]), archive, int(header["evaluated"]), float(header["seconds"]), header["done"]

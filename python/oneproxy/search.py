@@ -35,7 +35,8 @@ from numpy.typing import NDArray
 
 from oneproxy import _core
 from oneproxy.pareto import nondominated_sort
-from oneproxy.scan import _check_objectives, _evaluate, atomic_savez, read_checkpoint
+from oneproxy import checkpoints
+from oneproxy.scan import _check_objectives, _evaluate
 from oneproxy.spaces import Space, _seed, get
 
 __all__ = ["SearchResult", "evolve"]
@@ -286,8 +287,8 @@ def _front_hv(F: NDArray, cv: NDArray, ref: NDArray) -> float:
 
 def _save(path: Path, fingerprint: str, gen: int, members: NDArray, members_at: NDArray, archive: _Archive,
           sign: NDArray[np.float64], hv: list[float], ref: NDArray, rng_state: Mapping[str, Any], spent: float) -> None:
-    header = {"fingerprint": fingerprint, "generation": gen, "hv": hv, "rng": dict(rng_state), "seconds": spent}
-    atomic_savez(path, header, members=members, members_at=members_at,
+    header = {"generation": gen, "hv": hv, "rng": dict(rng_state), "seconds": spent}
+    checkpoints.save(path, "search", fingerprint, header, members=members, members_at=members_at,
                  evaluated_choices=archive.rows[:archive.n], evaluated_values=archive.F[:archive.n] * sign,
                  reference=ref)
 
@@ -295,7 +296,10 @@ def _save(path: Path, fingerprint: str, gen: int, members: NDArray, members_at: 
 def _load(path: Path, fingerprint: str, positions: int, m: int, capacity: int, sign: NDArray[np.float64],
           rules: list[tuple[int, str, float]]) -> tuple[
         int, NDArray, NDArray, _Archive, list[float], NDArray, dict[str, Any], float] | None:
-    saved = read_checkpoint(path, fingerprint, "search")
+    saved = checkpoints.load(path, "search", fingerprint, fields=("generation", "hv", "rng", "seconds"),
+                             expected={"members": ("u", (None, positions)), "members_at": ("iu", (None,)),
+                                       "evaluated_choices": ("u", (None, positions)),
+                                       "evaluated_values": ("f", (None, m)), "reference": ("f", (m,))})
     if saved is None:
         return None
     header, z = saved
