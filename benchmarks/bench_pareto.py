@@ -73,3 +73,47 @@ def test_pareto(benchmark, case, impl):
         assert got == pytest.approx(expected, rel=1e-9)
     else:
         np.testing.assert_array_equal(got, expected)
+
+
+# Hypervolume in 4 to 9 objectives (WFG, issue 18), on non-dominated fronts and the issue's sets.
+@functools.cache
+def front(kind: str, n: int, m: int) -> np.ndarray:
+    rng = np.random.default_rng(10 * n + m)
+    if kind == "moocore ran.10pts.9d.10":  # moocore's bundled test data: 10 sets of 10 points
+        return moocore.get_dataset("ran.10pts.9d.10")[:, :-1]
+    if kind == "uniform":
+        return rng.random((n, m))
+    X = np.abs(rng.normal(size=(n, m)))
+    if kind == "simplex":
+        return X / X.sum(axis=1, keepdims=True)
+    X /= np.linalg.norm(X, axis=1, keepdims=True)  # a sphere
+    if kind == "sphere with duplicates":  # n rows, a sixth of them twice (n - n // 6 distinct)
+        X = np.concatenate([X[: n - 2 * (n // 6)], X[n - 2 * (n // 6): n - n // 6], X[n - 2 * (n // 6): n - n // 6]])
+    return X
+
+
+HV_CASES = {
+    # group: (kind, n, m, reference value, rounds)
+    goal("4-D hypervolume 1000 on a sphere", 2): ("sphere", 1000, 4, 1.1, 5),
+    goal("4-D hypervolume 300 on a simplex", 2): ("simplex", 300, 4, 1.0, 10),
+    goal("5-D hypervolume 300 on a sphere", 2): ("sphere", 300, 5, 1.1, 5),
+    goal("5-D hypervolume 1000 on a simplex", 2): ("simplex", 1000, 5, 1.0, 3),
+    goal("6-D hypervolume 306 x 6 with duplicates", 2): ("sphere with duplicates", 306, 6, 1.1, 3),
+    goal("6-D hypervolume 500 on a simplex", 2): ("simplex", 500, 6, 1.0, 3),
+    goal("9-D hypervolume 100 x 9 uniform", 2): ("uniform", 100, 9, 1.0, 1),
+    goal("9-D hypervolume 100 on a sphere", 2): ("sphere", 100, 9, 1.1, 1),
+    goal("9-D hypervolume moocore ran.10pts.9d.10", 2): ("moocore ran.10pts.9d.10", 100, 9, 10.0, 3),
+}
+
+
+@pytest.mark.parametrize("impl", ["oneproxy", "moocore"])
+@pytest.mark.parametrize("case", list(HV_CASES))
+def test_hypervolume_many_objectives(benchmark, case, impl):
+    kind, n, m, r, rounds = HV_CASES[case]
+    F, ref = front(kind, n, m), np.full(m, r)
+    benchmark.group = case
+    if impl == "oneproxy":
+        got = benchmark.pedantic(oneproxy.hypervolume, args=(F, ref), rounds=rounds, warmup_rounds=0)
+        assert got == pytest.approx(moocore.hypervolume(F, ref=ref), rel=1e-12)
+    else:
+        benchmark.pedantic(lambda: moocore.hypervolume(F, ref=ref), rounds=rounds, warmup_rounds=0)

@@ -3,9 +3,17 @@ from __future__ import annotations
 
 import itertools
 import pickle
+import signal
+import sys
+import textwrap
+import threading
+import time
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_scan import assert_ctrl_c_stops  # the same SIGINT protocol as the scan's
 
 from oneproxy import (
     ParetoArchive,
@@ -65,6 +73,174 @@ def test_hypervolume_edge_cases():
     assert hypervolume([[0.0, 0.0], [0.0, 0.0]], [1, 1]) == 1.0  # duplicates count once
     assert hypervolume([[-np.inf, 0.5]], [1, 1]) == np.inf
     assert hypervolume_ratio([[0.5, 0.5]], [[0.5, 0.5], [0.0, 0.9]], [1, 1]) == pytest.approx(0.25 / 0.3)
+
+
+# ---------------------------------------------------------------------------- m >= 4 (WFG)
+
+def slicing_hypervolume(F, ref):
+    """Slicing along the last objective (HSO, the previous C++ method), plain NumPy: tiny n only."""
+    F = np.asarray(F, float)
+    F = F[np.all(F < ref, axis=1)]
+    if len(F) == 0:
+        return 0.0
+    if F.shape[1] == 1:
+        return float(ref[0] - F[:, 0].min())
+    F = F[np.argsort(F[:, -1], kind="stable")]
+    bounds = np.append(F[1:, -1], ref[-1])
+    return sum(slicing_hypervolume(F[:k + 1, :-1], ref[:-1]) * (bounds[k] - F[k, -1])
+               for k in range(len(F)) if bounds[k] > F[k, -1])
+
+
+def sphere(rng, n, m):
+    X = np.abs(rng.normal(size=(n, m)))
+    return X / np.linalg.norm(X, axis=1, keepdims=True)
+
+
+def simplex(rng, n, m):
+    X = rng.random((n, m))
+    return X / X.sum(axis=1, keepdims=True)
+
+
+def many_objective_sets(rng, n, m):
+    """Random and adversarial sets: fronts, uniform points, few distinct values, duplicates,
+    points on and beyond the box's faces."""
+    yield "sphere", sphere(rng, n, m), np.full(m, 1.1)
+    yield "simplex", simplex(rng, n, m), np.full(m, 1.0)
+    yield "uniform", rng.random((n, m)), np.full(m, 1.0)
+    grid = rng.integers(0, 3, (n, m)).astype(float)  # ties in every objective, duplicates
+    yield "grid", grid, np.full(m, 3.0)
+    yield "grid on the box", grid, np.full(m, 2.0)  # many points on the reference's faces
+    S = sphere(rng, n, m)
+    repeated = np.concatenate([S, S[: n // 2], np.minimum(S + 0.1, 1.5)])  # copies, dominated
+    yield "repeated + dominated", rng.permutation(repeated), np.full(m, 1.2)
+
+
+@pytest.mark.parametrize("m", [4, 5, 6])
+def test_many_objectives_equal_slicing_and_inclusion_exclusion(m):
+    rng = np.random.default_rng(40 + m)
+    for n in (1, 2, 3, 7, 12):
+        for name, F, ref in many_objective_sets(rng, n, m):
+            expected = slicing_hypervolume(F, ref)
+            assert hypervolume(F, ref) == pytest.approx(expected, rel=1e-12, abs=1e-15), (name, n)
+            if len(F) <= 10:
+                assert expected == pytest.approx(box_hypervolume(F, ref), rel=1e-12, abs=1e-15), (name, n)
+
+
+@pytest.mark.parametrize("m, sizes", [(4, (1, 10, 100, 300)), (5, (1, 10, 100, 300)), (6, (2, 30, 150)),
+                                      (9, (5, 20, 40))])
+def test_many_objectives_equal_moocore(m, sizes):
+    rng = np.random.default_rng(m)
+    for n in sizes:
+        for name, F, ref in many_objective_sets(rng, n, m):
+            expected = moocore.hypervolume(F, ref=ref)
+            assert hypervolume(F, ref) == pytest.approx(expected, rel=1e-12, abs=1e-15), (name, n)
+
+
+def test_many_objectives_uniform_nine_objectives_equal_moocore():
+    rng = np.random.default_rng(9)
+    F = rng.random((100, 9))  # the issue's 100 x 9 case: 839 s by slicing
+    assert hypervolume(F, np.ones(9)) == pytest.approx(moocore.hypervolume(F, ref=np.ones(9)), rel=1e-12)
+
+
+def test_many_objectives_on_moocores_test_data():
+    """moocore's bundled ran.10pts.9d.10 (10 sets of 10 points in 9-D) and the issue's 306 x 6
+    set with duplicates (moocore's own sets, repeated)."""
+    data = moocore.get_dataset("ran.10pts.9d.10")
+    ref = np.full(9, 10.0)
+    for s in np.unique(data[:, -1]):
+        F = data[data[:, -1] == s, :-1]
+        assert hypervolume(F, ref) == pytest.approx(moocore.hypervolume(F, ref=ref), rel=1e-12), s
+        assert hypervolume(F[:, :6], ref[:6]) == pytest.approx(moocore.hypervolume(F[:, :6], ref=ref[:6]), rel=1e-12)
+    F = data[:, :-1]
+    assert hypervolume(F, ref) == pytest.approx(moocore.hypervolume(F, ref=ref), rel=1e-12)
+    rng = np.random.default_rng(306)
+    F = np.concatenate([sphere(rng, 204, 6)] * 1 + [sphere(rng, 51, 6)] * 2)  # 306 rows, 51 twice
+    assert hypervolume(F, np.full(6, 1.1)) == pytest.approx(moocore.hypervolume(F, ref=np.full(6, 1.1)), rel=1e-12)
+
+
+def test_many_objectives_edge_cases():
+    for m in (4, 5, 9):
+        ref = np.ones(m)
+        assert hypervolume(np.zeros((0, m)), ref) == 0.0
+        assert hypervolume(np.full((1, m), 0.5), ref) == pytest.approx(0.5**m, rel=1e-15)
+        assert hypervolume(np.full((5, m), 0.5), ref) == pytest.approx(0.5**m, rel=1e-15)  # duplicates
+        assert hypervolume(np.full((3, m), 1.0), ref) == 0.0            # on the reference point
+        on_face = np.full((1, m), 0.5)
+        on_face[0, -1] = 1.0
+        assert hypervolume(on_face, ref) == 0.0                         # on a face: adds nothing
+        assert hypervolume(np.full((1, m), 2.0), ref) == 0.0            # outside
+        assert hypervolume(np.eye(m), ref) == 0.0                       # each on a face
+        assert hypervolume(np.eye(m), 2 * ref) == pytest.approx(moocore.hypervolume(np.eye(m), ref=2 * ref), rel=1e-12)
+        inf = np.full((2, m), 0.5)
+        inf[0, 0] = -np.inf
+        assert hypervolume(inf, ref) == np.inf
+        assert hypervolume(np.full((1, m), 0.5), np.full(m, np.inf)) == np.inf
+        # maximised objectives are negations
+        rng = np.random.default_rng(m)
+        F = sphere(rng, 30, m)
+        flip = rng.random(m) < 0.5
+        sense = ["max" if f else "min" for f in flip]
+        G = np.where(flip, -F, F)
+        assert hypervolume(G, np.where(flip, -1.1, 1.1), sense) == pytest.approx(hypervolume(F, np.full(m, 1.1)), rel=1e-12)
+
+
+@given(st.integers(1, 25), st.integers(4, 6), st.integers(0, 2**32 - 1))
+@settings(max_examples=40, deadline=None)
+def test_many_objectives_do_not_depend_on_order(n, m, seed):
+    """The same volume whatever the order of the points and of the objectives."""
+    rng = np.random.default_rng(seed)
+    F = np.round(sphere(rng, n, m), 1)  # ties
+    ref = np.full(m, 1.05)
+    v = hypervolume(F, ref)
+    cols = rng.permutation(m)
+    assert hypervolume(F[rng.permutation(n)][:, cols], ref[cols]) == pytest.approx(v, rel=1e-12, abs=1e-15)
+    assert v == pytest.approx(moocore.hypervolume(F, ref=ref), rel=1e-12, abs=1e-15)
+
+
+INTERRUPTED = textwrap.dedent("""
+    import signal
+    # a shell's background job starts with SIGINT ignored, and children inherit that
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    import numpy as np
+    from oneproxy import hypervolume
+    rng = np.random.default_rng(0)
+    X = np.abs(rng.normal(size=(400, 10)))
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    print("ready", flush=True)
+    hypervolume(X, np.full(10, 1.1))  # minutes of work
+    print("finished", flush=True)
+""")
+
+
+def test_hypervolume_honours_ctrl_c():
+    """SIGINT to a process inside a long hypervolume (400 x 10) ends it with KeyboardInterrupt
+    within 1.5 s."""
+    assert_ctrl_c_stops(INTERRUPTED)
+
+
+def test_hypervolume_releases_the_gil():
+    """Another Python thread keeps running while a long hypervolume runs."""
+    rng = np.random.default_rng(1)
+    F = sphere(rng, 100, 9)
+    ticks = []
+    done = threading.Event()
+
+    def tick():
+        while not done.is_set():
+            ticks.append(time.perf_counter())
+            time.sleep(0.005)
+
+    ticker = threading.Thread(target=tick)
+    ticker.start()
+    try:
+        t = time.perf_counter()
+        hypervolume(F, np.full(9, 1.1))
+        elapsed = time.perf_counter() - t
+    finally:
+        done.set()
+        ticker.join()
+    assert elapsed > 0.1, "too short to tell: enlarge the set"
+    assert len([x for x in ticks if t <= x <= t + elapsed]) > 0.5 * elapsed / 0.006
 
 
 def test_igd_equals_moocore():

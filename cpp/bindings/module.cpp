@@ -179,8 +179,27 @@ double hypervolume(const Matrix& F, const Matrix& ref) {
     if (static_cast<std::size_t>(ref.size()) != m)
         throw py::value_error("ref must have one value per objective (" + std::to_string(m) +
                               "), got " + std::to_string(ref.size()));
-    py::gil_scoped_release release;
-    return oneproxy::hypervolume(F.data(), n, m, ref.data());
+    // m >= 4 can take minutes: every 20 ms of work the GIL is taken back to check for signals,
+    // and Ctrl-C stops the computation with KeyboardInterrupt.
+    bool interrupted = false;
+    double volume = 0.0;
+    {
+        py::gil_scoped_release release;
+        auto last = std::chrono::steady_clock::now();
+        const std::function<bool()> poll = [&] {
+            const auto now = std::chrono::steady_clock::now();
+            if (now - last < std::chrono::milliseconds(20)) return false;
+            last = now;
+            py::gil_scoped_acquire acquire;
+            return interrupted = PyErr_CheckSignals() != 0;
+        };
+        try {
+            volume = oneproxy::hypervolume(F.data(), n, m, ref.data(), poll);
+        } catch (const oneproxy::HypervolumeInterrupted&) {
+        }
+    }
+    if (interrupted) throw py::error_already_set();
+    return volume;
 }
 
 double igd(const Matrix& F, const Matrix& R, bool plus, int threads) {

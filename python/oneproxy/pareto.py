@@ -150,7 +150,8 @@ def hypervolume(F: ArrayLike, ref: ArrayLike, sense: Sequence[str] | None = None
     float
         In the product of the objectives' units; 0 when no point is better than `ref`
         everywhere. Equal to ``moocore.hypervolume`` (2-D sweep, 3-D staircase sweep,
-        slicing for m >= 4).
+        WFG for m >= 4: While, Bradstreet & Barone 2012). For m >= 4 the call can take long
+        (the work grows steeply with m); Ctrl-C stops it with KeyboardInterrupt.
 
     Examples
     --------
