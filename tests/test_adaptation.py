@@ -350,7 +350,7 @@ def test_proxy_candidate_keeps_the_ranking_of_a_falling_fit(ds):
     proxy = proxy_of("eagle_gtx")
     p = proxy.predict(ds.choices)
     rng = np.random.default_rng(8)
-    y = -p + rng.normal(scale=0.1 * p.std(), size=len(p))
+    y = 2 * p.max() - p + rng.normal(scale=0.1 * p.std(), size=len(p))  # falling, and positive as latencies are
     rows = rng.choice(ds.n_archs, 40, replace=False)
     model = adapt(proxy, ds.choices[rows], y[rows], methods=["proxy"])
     assert model.mix[0] > 0
@@ -497,6 +497,7 @@ def test_target_only_is_not_trusted_below_the_number_of_features(ds):
     for k, device in enumerate(("true_vpu", "eagle_tpu", "rice_pixel3", "eagle_jetson") * 2):
         rows = rng.choice(ds.n_archs, 20, replace=False)
         y = (X[rows] @ rng.normal(size=X.shape[1])) if k % 2 else ds.latency_of(device)[rows]
+        y = y - y.min() + 1.0  # latencies are positive; a shift changes no ranking
         for proxy in ("eagle_gtx", "rice_eyeriss"):
             model = adapt(proxy_of(proxy), ds.choices[rows], y, seed=k)
             assert model.method != "target-only", model.candidates
@@ -595,3 +596,15 @@ def test_bad_input_names_the_argument(call, match):
     """Each bad input raises ValueError naming the argument and the problem."""
     with pytest.raises(ValueError, match=match):
         call()
+
+
+@pytest.mark.parametrize("bad", [0.0, -1.5])
+def test_adapt_rejects_non_positive_latencies(bad):
+    from oneproxy import datasets, predictors
+
+    ds = datasets.load("nb201-oneproxy")
+    proxy = predictors.linear_latency(ds, ds.devices[0])
+    y = ds.latency_of(ds.devices[1])[:30].copy()
+    y[7] = bad
+    with pytest.raises(ValueError, match=r"target_latency_ms must be positive \(ms\), got .* at position 7"):
+        oneproxy.adapt(proxy, ds.choices[:30], y)

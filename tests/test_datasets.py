@@ -276,3 +276,131 @@ def test_the_shipped_files_are_what_the_pack_script_writes(shared, pack, tmp_pat
             for key in fresh.files:
                 assert fresh[key].dtype == shipped[key].dtype, (name, key)
                 np.testing.assert_array_equal(fresh[key], shipped[key], err_msg=f"{name}: {key}")
+
+
+# ---------------------------------------------------------------------------- user data
+
+NB_A = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
+NB_B = "|none~0|+|skip_connect~0|none~1|+|none~0|none~1|skip_connect~2|"
+
+
+@pytest.mark.parametrize("name", datasets.available())
+def test_bundled_dataset_round_trips_through_csv(name, tmp_path):
+    ds = datasets.load(name)
+    back = datasets.from_csv(ds.to_csv(tmp_path / f"{name}.csv"), ds.space)
+    assert back.devices == ds.devices and back.space == ds.space and back.accuracy_name == ds.accuracy_name
+    for a, b in ((back.latency, ds.latency), (back.choices, ds.choices), (back.arch_index, ds.arch_index),
+                 (back.accuracy, ds.accuracy)):
+        assert (a is None and b is None) or np.array_equal(a, b, equal_nan=True)
+
+
+def test_round_trip_gives_the_same_analysis(tmp_path):
+    from oneproxy import workflow
+
+    ds = datasets.load("nb201-oneproxy")
+    keep = [d for d in ds.devices[:5]]
+    small = dataclasses.replace(ds, name="five", devices=tuple(keep), latency=ds.latency[:5],
+                                columns={"choices": ds.choices}, space=ds.space)
+    back = datasets.from_csv(small.to_csv(tmp_path / "five.csv"), "nb201")
+    np.testing.assert_array_equal(workflow.monotonicity(back).matrix, workflow.monotonicity(small).matrix)
+    a, b = (workflow.study(d, samples=30, seed=0).summary(0.9) for d in (small, back))
+    assert a.keys() == b.keys()
+    assert all(np.isclose(a[k], b[k], equal_nan=True) for k in a if k != "ms_per_adapt")
+    ra, rb = (workflow.reuse(d.accuracy, d.latency[0], d.latency[3]) for d in (small, back))
+    assert (ra.hv_ratio, ra.igd_plus, ra.jaccard) == (rb.hv_ratio, rb.igd_plus, rb.jaccard)
+    np.testing.assert_array_equal(ra.proxy_set, rb.proxy_set)
+
+
+def test_from_csv_reads_strings_indices_nan_and_accuracy(tmp_path):
+    path = tmp_path / "mine.csv"
+    path.write_text(f"architecture,phone,gpu,accuracy:top1\n{NB_A},12.5,1.1,94.4\n{NB_B},0.8,,10.0\n")
+    mine = datasets.from_csv(path, "nb201")
+    assert mine.name == "mine" and mine.devices == ("phone", "gpu") and mine.accuracy_name == "top1"
+    np.testing.assert_array_equal(mine.latency, [[12.5, 0.8], [1.1, np.nan]])
+    assert mine.arch_index.tolist() == [6111, 7690]
+    by_index = tmp_path / "idx.csv"
+    by_index.write_text("index,phone,gpu\n6111,12.5,1.1\n7690,0.8,NA\n")
+    other = datasets.from_csv(by_index, "nb201")
+    np.testing.assert_array_equal(other.choices, mine.choices)
+    np.testing.assert_array_equal(other.latency, mine.latency)
+    assert datasets.from_csv(path, "nb201", devices=["gpu"]).devices == ("gpu",)
+
+
+def test_from_frame_takes_a_mapping_of_columns():
+    table = {"index": [6111, 7690], "phone": [12.5, float("nan")], "accuracy": [94.4, 10.0]}
+    ds = datasets.from_frame(table, "nb201", name="mine")
+    assert ds.accuracy_name == "accuracy" and np.isnan(ds.latency[0, 1])
+    with pytest.raises(ValueError, match=r"frame row 1, column 'phone': a latency must be a positive"):
+        datasets.from_frame({"index": [1, 2], "phone": [1.0, -2.0]}, "nb201")
+
+
+def test_fbnet_and_ofa_strings_load(tmp_path):
+    for name in ("fbnet", "ofa-mbv3"):
+        ds = datasets.load(name)
+        path = tmp_path / f"{name}.csv"
+        path.write_text("architecture,dev\n" + "".join(f"{ds.space.to_string(ds.choices[k])},{k + 1.5}\n"
+                                                         for k in range(5)))
+        back = datasets.from_csv(path, name)
+        np.testing.assert_array_equal(back.choices, ds.choices[:5])
+        assert back.arch_index.tolist() == list(range(5))  # their indices do not fit int64
+
+
+@pytest.mark.parametrize("text, message", [
+    (f"architecture,phone\n{NB_A},1\n{NB_B},2\n{NB_A},3\n",
+     rf"line 4, column 'architecture': .* is also at line 2"),
+    ("architecture,phone\n|bad~0|,1\n", r"line 2, column 'architecture': not an architecture of NASBench201\(\)"),
+    ("index,phone\n5\n", r"line 2 has 1 cells, the header has 2"),
+    ("index,phone\n5,1\n15625,2\n", r"line 3, column 'index': not an architecture .* got 15625"),
+    ("index,phone\n5,1\n-1,2\n", r"line 3, column 'index': .* whole number"),
+    ("index,phone\n5,fast\n", r"line 2, column 'phone': a latency must be a positive number of ms.* 'fast'"),
+    ("index,phone\n5,0\n", r"line 2, column 'phone': a latency must be a positive"),
+    ("index,phone\n5,-3.5\n", r"line 2, column 'phone': a latency must be a positive"),
+    ("index,phone\n5,inf\n", r"line 2, column 'phone': a latency must be a positive"),
+    ("index,accuracy\n5,90\n", r"has no latency column"),
+    ("index,phone,accuracy\n5,1,\n", r"line 2, column 'accuracy': accuracy must be a number in every row"),
+    ("name,phone\na,1\n", r"has no index column .* nor string column"),
+    ("index,phone,phone\n5,1,2\n", r"column 'phone' appears twice"),
+    ("index,phone\n5,\n", r"latency column 'phone' holds no measurement"),
+    ("index,phone\n", r"lists no architectures"),
+    ("", r"is empty"),
+])
+def test_bad_csv_names_line_and_column(text, message, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=message):
+        datasets.from_csv(path, "nb201")
+
+
+def test_not_a_csv_and_unknown_space(tmp_path):
+    path = tmp_path / "weights.npz"
+    np.savez(path, a=np.arange(1000))
+    with pytest.raises(ValueError, match="cannot be read as a CSV text file"):
+        datasets.from_csv(path, "nb201")
+    good = tmp_path / "ok.csv"
+    good.write_text("index,phone\n5,1\n")
+    with pytest.raises(ValueError, match="space must be one of nb201, fbnet, ofa-mbv3, got 'mobilenet'"):
+        datasets.from_csv(good, "mobilenet")
+    with pytest.raises(ValueError, match="cannot be read"):
+        datasets.from_csv(tmp_path / "missing.csv", "nb201")
+
+
+def test_a_user_dataset_needs_its_space():
+    with pytest.raises(ValueError, match="space must be given"):
+        datasets.Dataset("mine", ("a",), np.zeros(1, np.int64), np.ones((1, 1)), None, None, {}, "t")
+
+
+def test_from_db_one_device_per_fingerprint(tmp_path):
+    from oneproxy import measure
+
+    db = tmp_path / "m.sqlite"
+    con = measure._connect(db, create=True)
+    space = datasets.load("nb201").space
+    rows = [("cpu | ort | t1", 5, 1.5), ("cpu | ort | t1", 7, 2.5), ("cpu | ort | t4", 7, 1.0)]
+    con.executemany("INSERT INTO latency VALUES ('nb201', ?, ?, ?, 0.1, 3, 'now')",
+                    [(d, space.to_string(i), m) for d, i, m in rows])
+    con.close()
+    ds = datasets.from_db(db)
+    assert ds.devices == ("cpu | ort | t1", "cpu | ort | t4") and ds.arch_index.tolist() == [5, 7]
+    np.testing.assert_array_equal(ds.latency, [[1.5, 2.5], [np.nan, 1.0]])
+    with pytest.raises(ValueError, match="does not exist"):
+        datasets.from_db(tmp_path / "none.sqlite")

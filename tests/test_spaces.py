@@ -350,3 +350,10 @@ def test_genotype_variation_keeps_unused_entries():
     assert ((x == raw) | (x == raw[::-1])).all()
     assert not (x == ofa.canonical(x)).all()  # raw genotypes are returned as they are
     assert (ofa.mutate(raw, seed=3, rate=0.0, canonical=False) == raw).all()
+
+
+def test_an_index_too_large_is_reported_as_given():
+    with pytest.raises(ValueError, match=rf"got {2**200}$"):
+        FBNet().decode([2**200])
+    with pytest.raises(ValueError, match=rf"got {2**70}$"):
+        NASBench201().decode(2**70)

@@ -34,6 +34,27 @@ from oneproxy.workflow import (
     study,
 )
 
+# Submodules load on first use (``oneproxy.scan.scan(...)`` works after ``import oneproxy``),
+# as scipy does, so that ``import oneproxy`` does not pay for numba kernels, ONNX or plotting.
+_SUBMODULES = frozenset({
+    "adaptation", "bench", "cli", "correlation", "datasets", "demo", "device", "export", "fronts",
+    "measure", "networks", "pareto", "plots", "predictors", "scan", "search", "spaces", "threads",
+    "workflow",
+})
+
+
+def __getattr__(name: str) -> object:
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"oneproxy.{name}")
+    raise AttributeError(f"module 'oneproxy' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _SUBMODULES)
+
+
 try:
     __version__ = version("oneproxy")
 except PackageNotFoundError:  # running from a source tree without installing

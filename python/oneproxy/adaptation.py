@@ -232,6 +232,9 @@ def _target(y: ArrayLike | None, n: int) -> NDArray[np.float64]:
     if not np.isfinite(arr).all():
         raise ValueError(f"target_latency_ms holds {int((~np.isfinite(arr)).sum())} NaN or infinite "
                          f"values; leave those architectures out")
+    if (arr <= 0).any():
+        k = int(np.argmax(arr <= 0))
+        raise ValueError(f"target_latency_ms must be positive (ms), got {arr[k]!r} at position {k}")
     return arr
 
 

@@ -30,20 +30,23 @@ def _parser() -> argparse.ArgumentParser:
     srcc = commands.add_parser(
         "srcc",
         help="device x device rank correlation of latencies (latency monotonicity)",
-        description="Print the device x device rank correlation of a bundled dataset's latencies "
+        description="Print the device x device rank correlation of a dataset's latencies (bundled, "
+        "or your CSV with --space) "
         "(or, with --db, of this machine's measured devices beside the bundled ones over the "
         "architectures measured), its summary (median, minimum, share of pairs >= 0.9), and "
         "optionally write a clustered heatmap and the matrix as CSV. Missing latencies are "
         "skipped pairwise.",
     )
-    srcc.add_argument("--dataset", default="nb201", choices=datasets.available(),
-                      help="bundled dataset (default: nb201)")
+    srcc.add_argument("--dataset", default="nb201", metavar="NAME|FILE.csv",
+                      help="bundled dataset (nb201, nb201-oneproxy, fbnet, ofa-mbv3) or your CSV of "
+                      "latencies, with --space (format: docs/data.md; default: nb201)")
     srcc.add_argument("--db", type=Path, default=None, metavar="FILE.sqlite",
                       help="measurements of this machine ('oneproxy measure'): its devices against "
                       "each other and the bundled devices (once-for-all: their predictors and the "
                       "Note10 table) over the measured architectures")
-    srcc.add_argument("--space", default=None, choices=("nb201", "ofa-mbv3"),
-                      help="with --db: the space (default: the only one the db holds)")
+    srcc.add_argument("--space", default=None, choices=("nb201", "fbnet", "ofa-mbv3"),
+                      help="the space of a --dataset CSV's architectures, or with --db the space "
+                      "of the measurements (default: the only one the db holds)")
     srcc.add_argument("--method", default="spearman", choices=("spearman", "kendall"),
                       help="rank correlation (default: spearman)")
     srcc.add_argument("--devices", default=None, metavar="A,B,...",
@@ -66,11 +69,17 @@ def _parser() -> argparse.ArgumentParser:
                        help="also write the results as JSON")
     demo = commands.add_parser(
         "demo",
-        help="the OneProxy method on the bundled data: a report with figures",
+        help="the OneProxy method on the bundled data or yours: a report with figures",
         description="Measure latency monotonicity, proxy reuse and AdaProxy adaptation on the "
-        "bundled NAS-Bench-201 data and write report.md with its PNG figures into a folder "
-        "(about 30-60 s on 2 cores). Every number is computed in the run.",
+        "bundled NAS-Bench-201 data (or on your CSV of latencies with --dataset and --space) and "
+        "write report.md with its PNG figures into a folder (bundled: about 30-60 s on 2 cores). "
+        "Every number is computed in the run; sections that need data yours lacks (accuracy, "
+        "enough architectures) are left out and the report says so.",
     )
+    demo.add_argument("--dataset", default=None, metavar="FILE.csv",
+                      help="your CSV of latencies (format: docs/data.md; default: the bundled data)")
+    demo.add_argument("--space", default=None, choices=("nb201", "fbnet", "ofa-mbv3"),
+                      help="the space of --dataset's architectures")
     demo.add_argument("--out", type=Path, default=Path("oneproxy-demo"), metavar="DIR",
                       help="output folder (default: ./oneproxy-demo)")
     demo.add_argument("--quick", action="store_true", help="one seed and three sample sizes (seconds)")
@@ -95,8 +104,11 @@ def _parser() -> argparse.ArgumentParser:
         "measured rows, adapt (AdaProxy with a guard, lambda by 5-fold CV on SRCC), report SRCC "
         "before and after on the target's other rows, and save the adapted predictor (.npz).",
     )
-    adapt.add_argument("--dataset", default="nb201", choices=datasets.available(),
-                       help="bundled dataset (default: nb201)")
+    adapt.add_argument("--dataset", default="nb201", metavar="NAME|FILE.csv",
+                       help="bundled dataset (nb201, nb201-oneproxy, fbnet, ofa-mbv3) or your CSV of "
+                      "latencies, with --space (format: docs/data.md; default: nb201)")
+    adapt.add_argument("--space", default=None, choices=("nb201", "fbnet", "ofa-mbv3"),
+                       help="the space of a --dataset CSV's architectures")
     adapt.add_argument("--proxy", default=None, help="proxy device (with --db: a device or 'auto', the default)")
     adapt.add_argument("--target", default=None, help="target device of the dataset (not with --db)")
     adapt.add_argument("--db", type=Path, default=None, metavar="FILE.sqlite",
@@ -205,6 +217,27 @@ def _parser() -> argparse.ArgumentParser:
     front.add_argument("--exact", action="store_true", required=True,
                        help="the exact front by dynamic programming (the only method, and required)")
     front.add_argument("--out", type=Path, default=None, metavar="FILE.csv", help="write the front as CSV")
+
+    export = commands.add_parser(
+        "export",
+        help="write found architectures as once-for-all net configs, ONNX networks or CSV",
+        description="Read a CSV of architectures (a front written by scan, search, front or "
+        "device, or a list for measure --archs: a column 'index' or 'architecture') and write "
+        "them into --out: 'csv' gives architectures.csv (index in the space, for NAS-Bench-201 "
+        "the official one, and the architecture string); 'ofa-json' gives subnets.json, "
+        "once-for-all's net config {r, d, ks, e} per architecture for set_active_subnet; "
+        "'onnx' gives one ONNX network per architecture (random weights; needs "
+        "pip install 'oneproxy[measure]'). An architecture not in the space is an error naming its line.",
+    )
+    export.add_argument("archs", type=Path, metavar="FRONT.csv", help="the architectures")
+    export.add_argument("--space", required=True, choices=("nb201", "fbnet", "ofa-mbv3"),
+                        help="their search space")
+    export.add_argument("--resolutions", default=None, metavar="LO-HI|R,R,...",
+                        help="ofa-mbv3 resolutions, for a CSV of indices only (default 128-224)")
+    export.add_argument("--format", required=True, choices=("csv", "ofa-json", "onnx"), help="what to write")
+    export.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    export.add_argument("--batch", type=int, default=1, help="onnx: batch size of the input (default 1)")
+    export.add_argument("--seed", type=int, default=0, help="onnx: seed of the random weights (default 0)")
     return parser
 
 
@@ -257,8 +290,9 @@ def _resolutions(text: str) -> list[int]:
 
 def _space_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument("--space", required=True, choices=("nb201", "fbnet", "ofa-mbv3"), help="search space")
-    command.add_argument("--dataset", default=None, choices=datasets.available(),
-                         help="dataset whose devices name objectives (default: the space's own)")
+    command.add_argument("--dataset", default=None, metavar="NAME|FILE.csv",
+                         help="dataset whose devices name objectives: bundled, or your CSV of "
+                         "latencies over --space (default: the space's own)")
     command.add_argument("--objectives", required=True, metavar="A,B,...",
                          help="comma-separated: device names, 'accuracy', 'note10' or FILE.npz")
     command.add_argument("--senses", default=None, metavar="min,max,...",
@@ -284,7 +318,7 @@ def _objectives(args: argparse.Namespace) -> tuple[Space, list[Any], list[str]]:
         elif name.endswith(".npz"):
             objs.append(predictors.load(name))
         else:
-            ds = datasets.load(dataset)
+            ds = _dataset(dataset, args.space)
             if ds.space != space:
                 raise ValueError(f"objective {name!r}: devices of {dataset} are over {ds.space!r}, not "
                                  f"{space!r} (with 'accuracy'/'note10' the space is 160-224 px)")
@@ -373,8 +407,11 @@ def _front(args: argparse.Namespace) -> None:
 
 
 def _pair_arguments(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--dataset", default="nb201", choices=datasets.available(),
-                         help="bundled dataset (default: nb201)")
+    command.add_argument("--dataset", default="nb201", metavar="NAME|FILE.csv",
+                         help="bundled dataset (nb201, nb201-oneproxy, fbnet, ofa-mbv3) or your CSV of "
+                      "latencies, with --space (format: docs/data.md; default: nb201)")
+    command.add_argument("--space", default=None, choices=("nb201", "fbnet", "ofa-mbv3"),
+                         help="the space of a --dataset CSV's architectures")
     command.add_argument("--proxy", required=True, help="proxy device (a latency column)")
     command.add_argument("--target", required=True, help="target device (a latency column)")
 
@@ -382,14 +419,15 @@ def _pair_arguments(command: argparse.ArgumentParser) -> None:
 def _demo(args: argparse.Namespace) -> None:
     from oneproxy import demo
 
-    report = demo.run(args.out, quick=args.quick, progress=not args.no_progress)
+    data = None if args.dataset is None else _dataset(args.dataset, args.space)
+    report = demo.run(args.out, quick=args.quick, progress=not args.no_progress, dataset=data)
     print(f"wrote {report} and its figures in {report.parent}")
 
 
 def _reuse(args: argparse.Namespace) -> None:
     from oneproxy import predictors, workflow
 
-    ds = datasets.load(args.dataset)
+    ds = _dataset(args.dataset, args.space)
     if ds.accuracy is None:
         raise ValueError(f"dataset {ds.name!r} has no accuracies; reuse needs them")
     proxy, target = ds.latency_of(args.proxy), ds.latency_of(args.target)
@@ -423,7 +461,7 @@ def _adapt(args: argparse.Namespace) -> None:
         return
     if args.proxy is None or args.target is None:
         raise ValueError("adapt needs --proxy and --target (or --db with this machine's measurements)")
-    ds = datasets.load(args.dataset)
+    ds = _dataset(args.dataset, args.space)
     x, y = ds.latency_of(args.proxy), ds.latency_of(args.target)
     measured = np.flatnonzero(~np.isnan(y))
     if not 0 < args.samples < len(measured):
@@ -449,16 +487,13 @@ def _adapt(args: argparse.Namespace) -> None:
 def _adapt_measured(args: argparse.Namespace) -> None:
     from oneproxy import device, measure, predictors, spaces
 
-    ds = datasets.load(args.dataset)
-    if ds.space.name == "nb201":
-        space: Space = ds.space
-        proxies = {d: predictors.linear_latency(ds, d) for d in ds.devices}
-    elif ds.space.name == "ofa-mbv3":
-        space = spaces.OFAMobileNetV3(device.RESOLUTIONS)
-        proxies = device.proxies(space)
-    else:
+    ds = _dataset(args.dataset, args.space)
+    if ds.space.name not in ("nb201", "ofa-mbv3"):
         raise ValueError(f"--db: measurements are of nb201 or ofa-mbv3; --dataset {args.dataset} is neither")
-    fingerprint = _measured_device(args.db, space, args.device)
+    space: Space = ds.space if ds.space.name == "nb201" else spaces.OFAMobileNetV3(device.RESOLUTIONS)
+    fingerprint = _measured_device(args.db, space, args.device)  # the store first: it is cheap to check
+    proxies = {d: predictors.linear_latency(ds, d) for d in ds.devices} if ds.space.name == "nb201" \
+        else device.proxies(spaces.OFAMobileNetV3(device.RESOLUTIONS))
     choices, y = measure.measured_latency(args.db, fingerprint, space=space)
     if len(y) < 10:
         raise ValueError(f"{args.db} holds {len(y)} {space.name} measurements of {fingerprint!r}"
@@ -579,7 +614,7 @@ def _srcc(args: argparse.Namespace) -> None:
         if args.devices:
             raise ValueError("--devices is for bundled datasets, not --db")
     else:
-        data = datasets.load(args.dataset)
+        data = _dataset(args.dataset, args.space)
         title = data.name
         if args.devices:
             devices = tuple(d.strip() for d in args.devices.split(",") if d.strip())
@@ -621,6 +656,32 @@ def _srcc(args: argparse.Namespace) -> None:
         print(f"wrote {args.out}")
 
 
+def _dataset(text: str, space: str | None) -> datasets.Dataset:
+    """--dataset: a bundled name, or a CSV file read over --space."""
+    if text in datasets.available():
+        ds = datasets.load(text)
+        if space is not None and space != ds.space.name:
+            raise ValueError(f"--space {space}: dataset {text} is over {ds.space.name}")
+        return ds
+    path = Path(text)
+    if not path.is_file():
+        raise ValueError(f"--dataset must be a bundled dataset ({', '.join(datasets.available())}) "
+                         f"or a CSV file, got {text!r} (no such file)")
+    if space is None:
+        raise ValueError(f"--dataset {text}: a CSV needs --space (nb201, fbnet or ofa-mbv3), the "
+                         f"space of its architectures")
+    return datasets.from_csv(path, space)
+
+
+def _export(args: argparse.Namespace) -> None:
+    from oneproxy import export
+
+    written = export.export(args.archs, _measure_space(args), args.format, args.out, batch=args.batch,
+                            seed=args.seed)
+    print(f"wrote {len(written)} files to {args.out}: " + ", ".join(p.name for p in written[:5])
+          + (", ..." if len(written) > 5 else ""))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -630,7 +691,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         {"srcc": _srcc, "bench": _bench, "demo": _demo, "reuse": _reuse, "adapt": _adapt,
          "scan": _scan, "front": _front, "measure": _measure, "search": _search,
-         "device": _device}[args.command](args)
+         "device": _device, "export": _export}[args.command](args)
     except (ValueError, TypeError, OSError, ImportError, BackendUnavailable) as error:
         print(f"oneproxy: error: {error}", file=sys.stderr)
         return 2

@@ -17,6 +17,11 @@ sets and once-for-all's predicted ImageNet top-1 (fraction, ``ofa_pred_top1``) f
 Every value equals ``float(text)`` of its cell in the source CSV. Sources, commits and licenses:
 ``oneproxy/data/NOTICE.md``; the columns in more detail: ``docs/data.md``.
 
+Your own latencies load the same way: :func:`from_csv` (a CSV of architectures x devices, format
+in ``docs/data.md``), :func:`from_frame` (a pandas DataFrame or a mapping of columns) and
+:func:`from_db` (``oneproxy measure``'s SQLite store) return a `Dataset` that every function of
+``oneproxy.workflow`` takes; :meth:`Dataset.to_csv` writes one back.
+
 Examples
 --------
 >>> from oneproxy import datasets
@@ -30,18 +35,24 @@ Examples
 """
 from __future__ import annotations
 
+import csv
 import functools
-from collections.abc import Mapping
+import math
+import os
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from importlib.resources import files
 from types import MappingProxyType
 
 import numpy as np
 from numpy.typing import NDArray
 
+from oneproxy import fronts
 from oneproxy.spaces import FBNet, NASBench201, OFAMobileNetV3, Space
+from oneproxy.spaces import get as get_space
 
-__all__ = ["Dataset", "available", "load"]
+__all__ = ["Dataset", "available", "load", "from_csv", "from_frame", "from_db"]
 
 _NAMES = ("nb201", "nb201-oneproxy", "fbnet", "ofa-mbv3")
 
@@ -53,12 +64,14 @@ class Dataset:
     Attributes
     ----------
     name : str
-        The name it was loaded by.
+        The name it was loaded by (user data: the file's stem, or the `name` given).
     devices : tuple of str
         Device (latency column) names, in the order of the rows of `latency`.
     arch_index : ndarray of int64, shape (n_archs,)
         Official NAS-Bench-201 index (``nb201``, ``nb201-oneproxy``; for ``nb201``,
         ``arch_index[k] == k``), or the source's architecture id (``fbnet``, ``ofa-mbv3``).
+        User data: its ``id`` column if it has one, else the index in the space when every
+        index of the space fits int64 (NAS-Bench-201's official index), else the row number.
     latency : ndarray of float64, shape (n_devices, n_archs)
         Milliseconds per forward pass; NaN where not measured.
     accuracy : ndarray of float64, shape (n_archs,), or None
@@ -82,11 +95,13 @@ class Dataset:
         - ``ofa-mbv3``: ``resolution`` (uint16, pixels), ``depths`` (uint8, (n, 5)),
           ``kernel_sizes`` and ``expand_ratios`` (uint8, (n, 20); entries past a stage's depth
           are unused and hold arbitrary valid values).
+        - user data: ``choices`` (uint8, (n, space.n_positions), canonical).
     source : str
         One-line provenance.
     space : oneproxy.spaces.Space
         The space the architectures belong to (``nb201`` and ``nb201-oneproxy``:
-        NASBench201; ``fbnet``: FBNet; ``ofa-mbv3``: OFAMobileNetV3).
+        NASBench201; ``fbnet``: FBNet; ``ofa-mbv3``: OFAMobileNetV3). Needed, with a
+        ``choices`` column, for a dataset that is not bundled; a bundled name gives it.
     choices : ndarray of uint8, shape (n_archs, space.n_positions)
         The architectures as canonical rows of the space's choices (read-only);
         ``space.encode(choices)`` gives their indices in the space.
@@ -105,8 +120,18 @@ class Dataset:
     accuracy_name: str | None
     columns: Mapping[str, np.ndarray]
     source: str
+    space: Space = None  # type: ignore[assignment]  # filled in from `name` by __post_init__
 
     def __post_init__(self) -> None:
+        if self.space is None:
+            if self.name not in _NAMES:
+                raise ValueError(f"space must be given for a dataset that is not bundled ({self.name!r})")
+            object.__setattr__(self, "space", _space_of(self.name))
+        elif not isinstance(self.space, Space):
+            raise ValueError(f"space must be a oneproxy.spaces.Space, got {self.space!r}")
+        elif self.name not in _NAMES and "choices" not in self.columns:
+            raise ValueError("columns must hold 'choices' (n_archs, space.n_positions) for a dataset "
+                             "that is not bundled")
         if self.latency.ndim != 2 or self.latency.shape[0] != len(self.devices):
             raise ValueError(f"latency must have shape (n_devices, n_archs) = ({len(self.devices)}, "
                              f"n_archs), got {self.latency.shape}")
@@ -121,16 +146,13 @@ class Dataset:
             if column.ndim == 0 or column.shape[0] != n:
                 raise ValueError(f"columns[{key!r}] must have first axis {n}, got shape {column.shape}")
 
-    @property
-    def space(self) -> Space:
-        """The search space of the architectures (see the class docstring)."""
-        return _space_of(self.name)
-
     @functools.cached_property
     def choices(self) -> NDArray[np.uint8]:
         """Canonical choices of the architectures (see the class docstring)."""
         c = self.columns
-        if "ops" in c:
+        if "choices" in c:
+            rows = c["choices"]
+        elif "ops" in c:
             rows = c["ops"]
         elif "op_idx" in c:
             rows = c["op_idx"]
@@ -177,6 +199,35 @@ class Dataset:
                              f"valid devices: {', '.join(self.devices)}")
         return self.latency[self.devices.index(device)]
 
+    def to_csv(self, path: str | os.PathLike[str]) -> Path:
+        """Write the dataset as a CSV that :func:`from_csv` reads back to identical arrays.
+
+        Columns: ``index`` (in `space`, exact), ``id`` (`arch_index`, when it is not the index),
+        one per device (ms, shortest exact decimal, empty where not measured), ``accuracy:NAME``
+        when there is an accuracy, and ``architecture`` (the space's string notation). Other
+        `columns` are not written: they follow from the architecture or are the source's own.
+
+        Returns
+        -------
+        pathlib.Path
+            `path`.
+        """
+        path = Path(path)
+        indices = [int(i) for i in self.space.encode(self.choices)]
+        with_id = any(int(a) != i for a, i in zip(self.arch_index, indices))
+        header = ["index", *(["id"] if with_id else []), *self.devices,
+                  *([f"accuracy:{self.accuracy_name}"] if self.accuracy is not None else []), "architecture"]
+        cells = [[_cell(v) for v in column] for column in self.latency]
+        if self.accuracy is not None:
+            cells.append([_cell(v) for v in self.accuracy])
+        with open(path, "w", newline="") as f:
+            out = csv.writer(f)
+            out.writerow(header)
+            for k, index in enumerate(indices):
+                out.writerow([str(index), *([str(int(self.arch_index[k]))] if with_id else []),
+                              *(c[k] for c in cells), self.space.to_string(self.choices[k])])
+        return path
+
     def __repr__(self) -> str:
         return (f"Dataset({self.name!r}, {self.n_archs} architectures x {self.n_devices} "
                 f"devices, accuracy={self.accuracy_name!r})")
@@ -218,6 +269,268 @@ def load(name: str) -> Dataset:
         raise ValueError(f"name must be one of the bundled datasets, got {name!r}; "
                          f"available: {', '.join(_NAMES)}")
     return _load(name)
+
+
+def from_csv(path: str | os.PathLike[str], space: Space | str, *, accuracy: str | None = None,
+             devices: Sequence[str] | None = None, name: str | None = None) -> Dataset:
+    """Load your own latency table: a CSV of architectures x devices.
+
+    Parameters
+    ----------
+    path : path-like
+        A CSV file with a header row (format: ``docs/data.md``). One column gives the
+        architectures, by index in `space` (``index`` or ``arch_index``) or in its string
+        notation (``architecture``, ``arch`` or ``string``; preferred when both are there):
+        NAS-Bench-201's ``|nor_conv_3x3~0|+|...|``, FBNet's ``7-8-1-...`` (22 codes) or
+        once-for-all's ``r=224 d=4-... ks=7-... e=6-...``. An optional ``id`` column gives
+        `Dataset.arch_index`. Every other column is one device's latency in ms per forward
+        pass, positive, empty (or ``nan``, ``NA``) where not measured; except the accuracy column.
+    space : Space or {"nb201", "fbnet", "ofa-mbv3"}
+        The space the architectures belong to.
+    accuracy : str, optional
+        The accuracy column's header. By default the column ``accuracy`` or ``accuracy:NAME``
+        (NAME becomes `Dataset.accuracy_name`), if there is one. Accuracy must be a number in
+        every row (any unit; higher is better).
+    devices : sequence of str, optional
+        The latency columns to keep (default: all).
+    name : str, optional
+        The dataset's name (default: the file's stem).
+
+    Returns
+    -------
+    Dataset
+        In file order; latency float64 (n_devices, n_archs) with NaN where not measured.
+
+    Raises
+    ------
+    ValueError
+        For a file that cannot be read as CSV text, a header without an architecture column
+        or without a latency column, an unknown device or accuracy column, and for a cell that
+        is not an architecture of `space`, a duplicated architecture, a latency that is not a
+        positive number of ms or a missing accuracy: the message names the line and the column.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "mine.csv")
+    >>> _ = open(path, "w").write("architecture,phone,gpu\\n"
+    ...     "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|,12.5,1.1\\n"
+    ...     "|none~0|+|skip_connect~0|none~1|+|none~0|none~1|skip_connect~2|,0.8,\\n")
+    >>> mine = from_csv(path, "nb201")
+    >>> mine
+    Dataset('mine', 2 architectures x 2 devices, accuracy=None)
+    >>> mine.latency_of("gpu").tolist(), mine.arch_index.tolist()
+    ([1.1, nan], [6111, 7690])
+    """
+    p = Path(path)
+    where = f"{str(p)!r}"
+    try:
+        with open(p, newline="") as f:
+            reader = csv.reader(f)
+            header = next(reader, None)
+            if header is None:
+                raise ValueError(f"{where} is empty (a header row is needed)")
+            rows = [(f"line {reader.line_num}", row) for row in reader if any(c.strip() for c in row)]
+    except (OSError, UnicodeDecodeError, csv.Error) as err:
+        raise ValueError(f"{where} cannot be read as a CSV text file: {err}") from None
+    width = len(header)
+    for label, row in rows:
+        if len(row) != width:
+            raise ValueError(f"{where} {label} has {len(row)} cells, the header has {width}: "
+                             f"is it a comma-separated file?")
+    columns: dict[str, list[object]] = {h: [row[k] for _, row in rows] for k, h in enumerate(header)}
+    return _from_columns(columns, [label for label, _ in rows], list(header), space, where=where,
+                         accuracy=accuracy, devices=devices, name=p.stem if name is None else name,
+                         source=f"{p} (oneproxy.datasets.from_csv)")
+
+
+def from_frame(frame: object, space: Space | str, *, accuracy: str | None = None,
+               devices: Sequence[str] | None = None, name: str = "frame") -> Dataset:
+    """Load your own latency table from a pandas DataFrame or a mapping of column -> values.
+
+    The columns, the cells and the checks are those of :func:`from_csv`; cells may be numbers
+    (NaN or None where not measured) or text. Errors name the row by its position (0-based)
+    and the column.
+
+    Examples
+    --------
+    >>> table = {"index": [6111, 1462], "phone": [12.5, 0.8], "accuracy": [94.37, 10.0]}
+    >>> from_frame(table, "nb201", name="mine").accuracy_name
+    'accuracy'
+    """
+    if hasattr(frame, "columns") and hasattr(frame, "__getitem__"):  # a DataFrame, without pandas here
+        header = [str(c) for c in frame.columns]
+        columns = {str(c): list(frame[c]) for c in frame.columns}  # type: ignore[index]
+    elif isinstance(frame, Mapping):
+        header = [str(c) for c in frame]
+        columns = {str(c): list(v) for c, v in frame.items()}
+    else:
+        raise ValueError(f"frame must be a pandas DataFrame or a mapping of column -> values, got "
+                         f"{type(frame).__name__}")
+    lengths = {len(v) for v in columns.values()}
+    if len(lengths) > 1:
+        raise ValueError(f"frame's columns must have equal lengths, got {sorted(lengths)}")
+    n = lengths.pop() if lengths else 0
+    return _from_columns(columns, [f"row {k}" for k in range(n)], header, space, where="frame",
+                         accuracy=accuracy, devices=devices, name=name, source="oneproxy.datasets.from_frame")
+
+
+def from_db(db: str | os.PathLike[str], space: Space | str | None = None, *, name: str | None = None) -> Dataset:
+    """The measurements of ``oneproxy measure`` as a Dataset: one device per fingerprint.
+
+    Parameters
+    ----------
+    db : path-like
+        The SQLite store (``oneproxy measure --db``); it must exist.
+    space : Space or str, optional
+        The space whose measurements to take (default: the only one `db` holds). For
+        ``"ofa-mbv3"``, once-for-all's 128-224 px, which holds every measured subnet.
+    name : str, optional
+        The dataset's name (default: the file's stem).
+
+    Returns
+    -------
+    Dataset
+        The architectures measured on any device, in index order; `devices` are the full
+        fingerprints (CPU | runtime and version | threads | batch); latency is the median
+        (ms), NaN where a device lacks an architecture.
+    """
+    from oneproxy import measure  # measure builds networks; datasets must stay light
+
+    p = Path(db)
+    if not p.is_file():
+        raise ValueError(f"db {str(p)!r} does not exist")
+    held = measure.devices(p, space)
+    if space is None and len(held) != 1:
+        raise ValueError(f"db {str(p)!r} holds measurements of {', '.join(held) or 'no space'}; "
+                         f"pass space")
+    sp = get_space(space if space is not None else next(iter(held)))
+    fingerprints = tuple(held.get(sp.name, {}))
+    if not fingerprints:
+        raise ValueError(f"db {str(p)!r} holds no {sp.name} measurements")
+    per_device = [measure.stored(p, d, space=sp) for d in fingerprints]
+    indices = sorted(set().union(*per_device))
+    latency = np.array([[m[i][0] if i in m else np.nan for i in indices] for m in per_device],
+                       dtype=np.float64)
+    return Dataset(name=p.stem if name is None else name, devices=fingerprints,
+                   arch_index=_arch_index(sp, indices, None), latency=latency, accuracy=None,
+                   accuracy_name=None, columns=MappingProxyType({"choices": _read_only(sp.decode(indices))}),
+                   source=f"{p} (oneproxy.datasets.from_db)", space=sp)
+
+
+_MISSING = frozenset({"", "nan", "na", "n/a"})
+_ID = "id"
+
+
+def _from_columns(columns: dict[str, list[object]], labels: list[str], header: list[str],
+                  space: Space | str, *, where: str, accuracy: str | None, devices: Sequence[str] | None,
+                  name: str, source: str) -> Dataset:
+    """A Dataset from a table's columns (in header order); `labels` name its rows in errors."""
+    sp = get_space(space)
+    stripped = [h.strip() for h in header]
+    for k, h in enumerate(stripped):
+        if not h:
+            raise ValueError(f"{where}: column {k + 1} of the header has no name")
+        if h in stripped[:k]:
+            raise ValueError(f"{where}: column {h!r} appears twice in the header")
+    columns = {h.strip(): v for h, v in columns.items()}
+    column, by_index = fronts.architecture_column(stripped, where)
+    arch_name = stripped[column]
+    lowered = {h.lower() for h in stripped}
+    if accuracy is None:
+        accuracy = next((h for h in stripped if h.lower() == "accuracy" or h.lower().startswith("accuracy:")), None)
+    elif accuracy not in stripped:
+        raise ValueError(f"accuracy must be a column of {where}, got {accuracy!r}; its header is {header}")
+    ignored = {h for h in stripped if h.lower() in {*fronts._INDEX, *fronts._STRING, _ID}} | {accuracy}
+    found = [h for h in stripped if h not in ignored]
+    if devices is not None:
+        unknown = [d for d in devices if d not in found]
+        if unknown or not devices:
+            raise ValueError(f"devices must be latency columns of {where} ({', '.join(found) or 'none'}), "
+                             f"got {list(devices)}")
+        found = list(devices)
+    if not found:
+        raise ValueError(f"{where} has no latency column (one column of ms per device beside "
+                         f"{arch_name!r}); its header is {header}")
+    if not labels:
+        raise ValueError(f"{where} lists no architectures")
+
+    indices: list[int] = []
+    first: dict[int, str] = {}
+    for label, cell in zip(labels, columns[arch_name]):
+        try:
+            index = fronts.parse_architecture(sp, cell, by_index)
+        except ValueError as err:
+            raise ValueError(f"{where} {label}, column {arch_name!r}: not an architecture of {sp!r}: {err}") from None
+        if index in first:
+            raise ValueError(f"{where} {label}, column {arch_name!r}: {sp.to_string(index)} is also at "
+                             f"{first[index]}; give each architecture once (e.g. the median of repeats)")
+        first[index] = label
+        indices.append(index)
+    latency = np.array([_numbers(columns[d], labels, where, d, "latency") for d in found], dtype=np.float64)
+    for d, row in zip(found, latency):
+        if np.isnan(row).all():
+            raise ValueError(f"{where}: latency column {d!r} holds no measurement")
+    acc = None if accuracy is None else _numbers(columns[accuracy], labels, where, accuracy, "accuracy")
+    ids = None
+    if _ID in lowered:
+        id_name = next(h for h in stripped if h.lower() == _ID)
+        ids = [_whole(cell, label, where, id_name) for label, cell in zip(labels, columns[id_name])]
+    acc_name = None if accuracy is None else (
+        accuracy.split(":", 1)[1].strip() or "accuracy" if accuracy.lower().startswith("accuracy:") else accuracy)
+    return Dataset(name=name, devices=tuple(found), arch_index=_arch_index(sp, indices, ids), latency=latency,
+                   accuracy=acc, accuracy_name=acc_name,
+                   columns=MappingProxyType({"choices": _read_only(sp.decode(indices))}), source=source, space=sp)
+
+
+def _numbers(cells: Iterable[object], labels: list[str], where: str, column: str, what: str) -> NDArray[np.float64]:
+    """A column of positive latencies (NaN where missing) or of accuracies (none missing)."""
+    out = np.empty(len(labels), dtype=np.float64)
+    for k, (label, cell) in enumerate(zip(labels, cells)):
+        value = math.nan
+        if isinstance(cell, str):
+            text = cell.strip()
+            if text.lower() not in _MISSING:
+                try:
+                    value = float(text)
+                except ValueError:
+                    value = math.inf  # reported below with the cell as given
+        elif cell is not None and not isinstance(cell, bool):
+            try:
+                value = float(cell)  # type: ignore[arg-type]
+            except (TypeError, ValueError):
+                value = math.inf
+        elif isinstance(cell, bool):
+            value = math.inf
+        if what == "latency" and not (math.isnan(value) or (math.isfinite(value) and value > 0)):
+            raise ValueError(f"{where} {label}, column {column!r}: a latency must be a positive number "
+                             f"of ms (empty where not measured), got {cell!r}")
+        if what == "accuracy" and not math.isfinite(value):
+            raise ValueError(f"{where} {label}, column {column!r}: accuracy must be a number in every "
+                             f"row, got {cell!r}")
+        out[k] = value
+    return out
+
+
+def _whole(cell: object, label: str, where: str, column: str) -> int:
+    text = str(int(cell)) if isinstance(cell, (int, np.integer)) and not isinstance(cell, bool) else str(cell).strip()
+    if not text.lstrip("-").isdigit() or not -2**63 <= int(text) < 2**63:
+        raise ValueError(f"{where} {label}, column {column!r}: an id must be a whole number (int64), got {cell!r}")
+    return int(text)
+
+
+def _arch_index(space: Space, indices: list[int], ids: list[int] | None) -> NDArray[np.int64]:
+    """The ids given, else the indices in `space` when all of its indices fit int64, else row numbers."""
+    if ids is not None:
+        return _read_only(np.array(ids, dtype=np.int64))
+    if space.size <= 2**63:
+        return _read_only(np.array(indices, dtype=np.int64))
+    return _read_only(np.arange(len(indices), dtype=np.int64))
+
+
+def _cell(value: float) -> str:
+    """A float as the shortest text that reads back to it exactly; empty for NaN."""
+    return "" if math.isnan(value) else repr(float(value))
 
 
 @functools.lru_cache(maxsize=None)

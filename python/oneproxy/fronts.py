@@ -18,7 +18,7 @@ from numpy.typing import ArrayLike
 
 from oneproxy.spaces import Space
 
-__all__ = ["write_csv", "read_csv"]
+__all__ = ["write_csv", "read_csv", "architecture_column", "parse_architecture"]
 
 _INDEX = ("index", "arch_index")
 _STRING = ("architecture", "arch", "string")
@@ -48,30 +48,51 @@ def read_csv(path: str | os.PathLike[str], space: Space) -> list[int]:
         raise ValueError(f"architectures file {str(p)!r} cannot be read: {err}") from None
     if not rows:
         raise ValueError(f"architectures file {str(p)!r} is empty (a header row is needed)")
-    header = [h.strip().lower() for h in rows[0]]
-    # The string names the architecture itself; an index depends on the space's parameters (an
-    # ofa-mbv3 front written at 160-224 px has other indices at 128-224 px), so it comes first.
-    column = next((header.index(c) for c in _STRING + _INDEX if c in header), None)
-    if column is None:
-        raise ValueError(f"architectures file {str(p)!r} has no index column ({', '.join(_INDEX)}) "
-                         f"nor string column ({', '.join(_STRING)}); its header is {rows[0]}")
-    by_index = header[column] in _INDEX
+    column, by_index = architecture_column(rows[0], f"architectures file {str(p)!r}")
     out = []
     for line, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
-        text = row[column].strip() if column < len(row) else ""
+        text = row[column] if column < len(row) else ""
         try:
-            if by_index:
-                if not text.isdigit():
-                    raise ValueError(f"an index must be a whole number >= 0, got {text!r}")
-                index = int(text)
-                space.decode(index)  # out of range: a clear error
-            else:
-                index = int(space.encode(space.from_string(text)))
+            index = parse_architecture(space, text, by_index)
         except ValueError as err:
-            raise ValueError(f"{str(p)!r} line {line}: not an architecture of {space!r}: {err}") from None
+            raise ValueError(f"{str(p)!r} line {line}: not an architecture of {space!r}: {err} "
+                             f"(column {rows[0][column].strip()!r})") from None
         out.append(index)
     if not out:
         raise ValueError(f"architectures file {str(p)!r} lists no architectures")
     return out
+
+
+def architecture_column(header: Sequence[str], what: str = "the table") -> tuple[int, bool]:
+    """(position, by_index) of the column of `header` that names the architectures.
+
+    The string notation wins over an index when both are given. Raises ValueError, starting
+    with `what`, for a header without either."""
+    names = [str(h).strip().lower() for h in header]
+    # The string names the architecture itself; an index depends on the space's parameters (an
+    # ofa-mbv3 front written at 160-224 px has other indices at 128-224 px), so it comes first.
+    column = next((names.index(c) for c in _STRING + _INDEX if c in names), None)
+    if column is None:
+        raise ValueError(f"{what} has no index column ({', '.join(_INDEX)}) nor string column "
+                         f"({', '.join(_STRING)}); its header is {list(header)}")
+    return column, names[column] in _INDEX
+
+
+def parse_architecture(space: Space, cell: object, by_index: bool) -> int:
+    """The index in `space` of one cell of an architecture column: an exact whole number when
+    `by_index` (an integer or its text), else the space's string notation; ValueError if it is
+    not an architecture of `space`."""
+    if by_index:
+        text = str(cell).strip()
+        if isinstance(cell, (int, np.integer)) and not isinstance(cell, bool):
+            text = str(int(cell))
+        if not text.isdigit():
+            raise ValueError(f"an index must be a whole number >= 0, got {text!r}")
+        index = int(text)
+        space.decode(index)  # out of range: a clear error
+        return index
+    if not isinstance(cell, str):
+        raise ValueError(f"an architecture string is text, got {cell!r}")
+    return int(space.encode(space.from_string(cell.strip())))

@@ -269,8 +269,9 @@ class Space:
                     ints = [operator.index(v) for v in arr]
                 except TypeError:
                     raise ValueError("indices must be integers") from None
-                if any(v < 0 for v in ints):
-                    raise ValueError(f"indices must be in [0, {self.size}), got {min(ints)}")
+                bad = next((v for v in ints if not 0 <= v < self.size), None)
+                if bad is not None:  # checked here: (hi, lo) below would wrap an index >= 2**128
+                    raise ValueError(f"indices must be in [0, {self.size}), got {bad}")
                 hi = np.array([v >> 64 if v >> 128 == 0 else _M64 for v in ints], dtype=np.uint64)
                 lo = np.array([v & _M64 for v in ints], dtype=np.uint64)
             else:

@@ -1,0 +1,22 @@
+"""The package namespace: submodules load on first use, without slowing ``import oneproxy``."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+
+def test_submodules_load_on_first_access():
+    code = ("import sys, oneproxy; assert 'oneproxy.scan' not in sys.modules; "
+            "print(oneproxy.scan.scan.__name__, oneproxy.search.evolve.__name__, oneproxy.datasets.load.__name__, "
+            "oneproxy.export.export.__name__, 'scan' in dir(oneproxy))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["scan", "evolve", "load", "export", "True"]
+
+
+def test_unknown_attribute_is_an_attribute_error():
+    import oneproxy
+
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        oneproxy.nope  # noqa: B018
