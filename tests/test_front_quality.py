@@ -346,3 +346,13 @@ def test_bad_input():
         igd(np.zeros((0, 2)), [[1, 2]])
     with pytest.raises(ValueError, match="reference_front has NaN in row 1"):
         igd_plus([[1, 2]], [[1, 2], [np.nan, 0]])
+
+
+@pytest.mark.parametrize("m", [1, 2, 3, 4])
+def test_an_infinite_side_gives_an_infinite_hypervolume(m):
+    """moocore's answer: a point at -inf in one objective dominates an unbounded box."""
+    F = np.zeros((2, m))
+    F[1] = 1.0
+    F[:, -1] = -np.inf
+    assert hypervolume(F, ref=np.full(m, 2.0)) == np.inf
+    assert hypervolume(np.zeros((1, m)), ref=np.full(m, np.inf)) == np.inf

@@ -880,3 +880,10 @@ def assert_ctrl_c_stops(code: str) -> None:
     assert b"KeyboardInterrupt" in err and b"finished" not in out
     assert child.returncode != 0
     assert elapsed < 1.5, elapsed
+
+
+@pytest.mark.parametrize("batch", [0, -1, 1.5, "8"])
+def test_a_batch_that_cannot_advance_is_refused(batch):
+    """batch=0 advanced the loop by nothing: it never returned."""
+    with pytest.raises(ValueError, match="batch must be a positive integer"):
+        scan(FB, [lambda c: np.zeros(len(c))], stop=100, batch=batch, progress=False)

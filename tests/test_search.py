@@ -202,3 +202,19 @@ def test_bad_input(kwargs, message, ofa_objectives):
     args = dict(senses=["max", "min"], population=8, generations=1, progress=False) | kwargs
     with pytest.raises(ValueError, match=message):
         evolve(OFA, ofa_objectives, **args)
+
+
+def test_a_checkpoint_of_other_predictors_is_refused(tmp_path):
+    """The fingerprint holds what the objectives compute: the same predictor class fitted to
+    another device (pixel3 -> gold_6240) is another search, not a resume with stale values."""
+    from oneproxy import predictors
+    from oneproxy.checkpoints import CheckpointError
+
+    path = tmp_path / "s.ckpt"
+    first = [predictors.linear_latency("fbnet", "pixel3"), predictors.linear_latency("fbnet", "raspi4")]
+    evolve("fbnet", first, population=8, generations=2, seed=0, checkpoint=path, progress=False)
+    swapped = [predictors.linear_latency("fbnet", "gold_6240"), predictors.linear_latency("fbnet", "raspi4")]
+    with pytest.raises(CheckpointError, match="belongs to a search with other arguments"):
+        evolve("fbnet", swapped, population=8, generations=2, seed=0, checkpoint=path, progress=False)
+    again = evolve("fbnet", first, population=8, generations=2, seed=0, checkpoint=path, progress=False)
+    assert len(again.front)

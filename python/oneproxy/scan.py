@@ -275,6 +275,8 @@ def scan(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] | 
     """
     t0 = time.perf_counter()
     threads = resolve(threads)
+    if isinstance(batch, bool) or not isinstance(batch, (int, np.integer)) or batch < 1:
+        raise ValueError(f"batch must be a positive integer (rows per batch), got {batch!r}")
     space = get(space)
     objs, maximise = _check_objectives(space, objectives, senses)
     sign = np.where(maximise, -1.0, 1.0)

@@ -21,7 +21,6 @@ Examples
 from __future__ import annotations
 
 import functools
-import json
 import os
 import sys
 import time
@@ -36,7 +35,7 @@ from numpy.typing import NDArray
 from oneproxy import _core
 from oneproxy.pareto import nondominated_sort
 from oneproxy import checkpoints
-from oneproxy.scan import _check_objectives, _evaluate
+from oneproxy.scan import _check_objectives, _evaluate, _fingerprint
 from oneproxy.spaces import Space, _seed, get
 
 __all__ = ["SearchResult", "evolve"]
@@ -211,11 +210,14 @@ def evolve(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] 
     if space.size < population:
         raise ValueError(f"population ({population}) exceeds the number of architectures in {space.name} ({space.size})")
     path = None if checkpoint is None else Path(checkpoint)
-    fingerprint = json.dumps({"space": space.name, "params": space.params, "m": m, "maximise": maximise.tolist(),
-                              "population": population, "generations": generations, "seed": seed,
-                              "crossover_rate": crossover_rate, "mutation_rate": mutation_rate,
-                              "constraints": rules, "objectives": [type(o).__qualname__ for o in objs],
-                              "checkpoint": 2})
+    # what the objectives compute (their tables, or their values on a fixed probe), not only
+    # their types; an evaluator is named by its function (probing it could cost a measurement)
+    fingerprint = "" if path is None else _fingerprint(
+        space, objs if evaluator is None else [], maximise,
+        {"m": m, "population": population, "generations": generations, "seed": seed,
+         "crossover_rate": crossover_rate, "mutation_rate": mutation_rate, "constraints": rules,
+         "evaluator": None if evaluator is None else
+         f"{getattr(evaluator, '__module__', '')}.{getattr(evaluator, '__qualname__', type(evaluator).__qualname__)}"})
     state = _load(path, fingerprint, space.n_positions, m, population * (generations + 1), sign, rules) \
         if path is not None else None
     if state is not None:

@@ -351,13 +351,14 @@ private:
 inline double hypervolume(const double* P, std::size_t n, std::size_t m, const double* ref,
                           const std::function<bool()>& interrupted = {}) {
     const std::vector<double> inside = detail::inside_box(P, n, m, ref);
-    if (m <= 3) return detail::hypervolume_inside(inside, m, ref);
     const std::size_t k = inside.size() / m;
     if (k == 0) return 0.0;
-    // An infinite side gives an infinite volume; WFG's differences would make it inf - inf.
+    // An infinite side gives an infinite volume (the sweeps' and WFG's differences would make it
+    // inf - inf = nan).
     if (std::any_of(ref, ref + m, [](double r) { return std::isinf(r); }) ||
         std::any_of(inside.begin(), inside.end(), [](double v) { return std::isinf(v); }))
         return std::numeric_limits<double>::infinity();
+    if (m <= 3) return detail::hypervolume_inside(inside, m, ref);
     return detail::Wfg(ref, m, interrupted)(inside.data(), k, m);
 }
 
