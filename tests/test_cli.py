@@ -258,3 +258,10 @@ def test_bad_user_data_is_one_line(argv, message, small_csv, tmp_path, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 1 and err[0].startswith("oneproxy: error: ") and message in err[0]
+
+
+def test_srcc_out_without_a_suffix_names_the_file_it_wrote(tmp_path, capsys):
+    out = tmp_path / "heatmap"
+    assert main(["srcc", "--dataset", "nb201", "--devices", "pixel3,gold_6240", "--out", str(out)]) == 0
+    assert f"wrote {out}.png" in capsys.readouterr().out
+    assert (tmp_path / "heatmap.png").exists() and not out.exists()

@@ -356,3 +356,8 @@ def test_an_infinite_side_gives_an_infinite_hypervolume(m):
     F[:, -1] = -np.inf
     assert hypervolume(F, ref=np.full(m, 2.0)) == np.inf
     assert hypervolume(np.zeros((1, m)), ref=np.full(m, np.inf)) == np.inf
+
+
+def test_hypervolume_ratio_against_a_zero_volume_front_is_refused():
+    with pytest.raises(ValueError, match="zero hypervolume"):
+        hypervolume_ratio([[1, 1]], [[5, 5]], ref=[4, 4])

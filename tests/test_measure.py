@@ -529,3 +529,9 @@ def test_reading_never_creates_a_store(tmp_path, capsys):
     assert main(["adapt", "--db", str(typo), "--dataset", "nb201"]) == 2
     assert "does not exist" in capsys.readouterr().err
     assert not typo.exists()
+
+
+@pytest.mark.parametrize("choices", [[5] * 6, [-1] * 6, [2**70] * 6, [0.5] * 6, [0] * 5])
+def test_parameter_count_refuses_what_is_not_a_cell(choices):
+    with pytest.raises(ValueError, match="6 op codes 0-4"):
+        measure.parameter_count(choices)

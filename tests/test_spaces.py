@@ -357,3 +357,20 @@ def test_an_index_too_large_is_reported_as_given():
         FBNet().decode([2**200])
     with pytest.raises(ValueError, match=rf"got {2**70}$"):
         NASBench201().decode(2**70)
+
+
+@pytest.mark.parametrize("space", [NASBench201(), FBNet(), OFAMobileNetV3()], ids=lambda s: s.name)
+@pytest.mark.parametrize("position", [-1, "x", 1.0, 999, True])
+def test_values_refuses_positions_outside_the_space(space, position):
+    with pytest.raises(ValueError, match=r"position must be an integer in \[0, "):
+        space.values(position)
+
+
+def test_nb201_from_string_refuses_absurd_lengths_at_once():
+    """A long non-matching string took seconds (quadratic backtracking); it is refused now."""
+    import time
+
+    t = time.perf_counter()
+    with pytest.raises(ValueError, match="at most 256 characters"):
+        NASBench201().from_string("a" * 1_000_000)
+    assert time.perf_counter() - t < 0.5

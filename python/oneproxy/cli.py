@@ -651,9 +651,9 @@ def _srcc(args: argparse.Namespace) -> None:
     if args.out is not None:
         from oneproxy.plots import correlation_heatmap
 
-        correlation_heatmap(R, devices, args.out,
-                            title=f"{name} of latency, {title} ({L.shape[1]} architectures)")
-        print(f"wrote {args.out}")
+        written = correlation_heatmap(R, devices, args.out,
+                                      title=f"{name} of latency, {title} ({L.shape[1]} architectures)")
+        print(f"wrote {written}")
 
 
 def _dataset(text: str, space: str | None) -> datasets.Dataset:

@@ -257,10 +257,18 @@ def _network(ops: Sequence[int], g: _Graph) -> str:
     return g.node("Gemm", [x, g.tensor((10, 64)), g.tensor((10,))], transB=1)
 
 
+def _nb201_ops(choices: Sequence[int] | NDArray[np.integer]) -> list[int]:
+    """The 6 op codes of a cell, checked: integers 0-4 (floats, 2**70 and -1 are refused)."""
+    arr = np.asarray(choices)
+    if arr.dtype.kind not in "iu" or arr.shape != (6,) or not ((arr >= 0) & (arr < 5)).all():
+        raise ValueError(f"choices must be 6 op codes 0-4 (a NAS-Bench-201 cell), got {choices!r}")
+    return [int(v) for v in arr]
+
+
 def nb201_parameter_count(choices: Sequence[int] | NDArray[np.integer]) -> int:
     """Learnable parameters of the NAS-Bench-201 CIFAR-10 network of a cell (6 op codes)."""
     g = _Graph(0, count_only=True)
-    _network([int(v) for v in choices], g)
+    _network(_nb201_ops(choices), g)
     return g.params
 
 
@@ -270,9 +278,7 @@ parameter_count = nb201_parameter_count  # the name measure.py has exported sinc
 def build_nb201(choices: Sequence[int] | NDArray[np.integer], *, batch: int = 1, seed: int = 0) -> Any:
     """The ONNX model (``onnx.ModelProto``, opset 17) of a NAS-Bench-201 cell's CIFAR-10
     network; input ``x`` (batch, 3, 32, 32) float32, output (batch, 10)."""
-    ops = [int(v) for v in np.asarray(choices).ravel()]
-    if len(ops) != 6 or not all(0 <= v < 5 for v in ops):
-        raise ValueError(f"choices must be 6 op codes 0-4 (a NAS-Bench-201 cell), got {ops}")
+    ops = _nb201_ops(choices)
     batch = _check_batch(batch)
     g = _Graph(seed)
     out = _network(ops, g)

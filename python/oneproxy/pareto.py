@@ -172,7 +172,11 @@ def hypervolume_ratio(F: ArrayLike, G: ArrayLike, ref: ArrayLike,
     >>> hypervolume_ratio([[2, 2]], [[1, 3], [2, 2], [3, 1]], ref=[4, 4])
     0.6666666666666666
     """
-    return hypervolume(F, ref, sense) / hypervolume(G, ref, sense)
+    base = hypervolume(G, ref, sense)
+    if base == 0:
+        raise ValueError("the reference front G has zero hypervolume within ref (no point of it is "
+                         "better than ref in every objective): the ratio is undefined")
+    return hypervolume(F, ref, sense) / base
 
 
 def igd(F: ArrayLike, reference_front: ArrayLike, sense: Sequence[str] | None = None) -> float:

@@ -50,6 +50,8 @@ def _pyplot():  # type: ignore[no-untyped-def]
 
 def _save(fig, path: str | Path) -> Path:  # type: ignore[no-untyped-def]
     path = Path(path)
+    if not path.suffix:  # matplotlib would add .png itself: say so in the path returned
+        path = path.with_name(path.name + ".png")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     _pyplot().close(fig)

@@ -112,6 +112,12 @@ class Space:
 
     def values(self, position: int) -> tuple[Any, ...]:
         """What the codes of column `position` mean (op names, kernel sizes, pixels, ...)."""
+        if isinstance(position, bool) or not isinstance(position, (int, np.integer)) \
+                or not 0 <= position < self.n_positions:
+            raise ValueError(f"position must be an integer in [0, {self.n_positions}), got {position!r}")
+        return self._values(int(position))
+
+    def _values(self, position: int) -> tuple[Any, ...]:
         raise NotImplementedError
 
     def _to_digits(self, choices: NDArray[np.uint8]) -> NDArray:
@@ -380,7 +386,7 @@ class NASBench201(Space):
         super().__init__()
         self._official_to_number, self._number_to_official = _nb201_order()
 
-    def values(self, position: int) -> tuple[Any, ...]:
+    def _values(self, position: int) -> tuple[Any, ...]:
         return self.OPS
 
     def _index_from_number(self, lo: NDArray[np.uint64]) -> NDArray[np.uint64]:
@@ -400,6 +406,9 @@ class NASBench201(Space):
         return "+".join(nodes)
 
     def from_string(self, text: str) -> NDArray[np.uint8]:
+        if not isinstance(text, str) or len(text) > 256:  # a cell's string has about 100 characters
+            shown = text[:40] + "..." if isinstance(text, str) else repr(text)
+            raise ValueError(f"not a NAS-Bench-201 arch string (at most 256 characters): {shown!r}")
         found = re.findall(r"([a-z_0-9x]+)~(\d+)", text)
         edges = [(node, int(j)) for node, count in ((1, 1), (2, 2), (3, 3)) for j in range(count)]
         if len(found) != 6 or [int(j) for _, j in found] != [j for _, j in edges] \
@@ -446,7 +455,7 @@ class FBNet(Space):
         self._radices = np.full(22, 9, dtype=np.uint64)
         super().__init__()
 
-    def values(self, position: int) -> tuple[Any, ...]:
+    def _values(self, position: int) -> tuple[Any, ...]:
         return self.BLOCKS
 
     @property
@@ -511,7 +520,7 @@ class OFAMobileNetV3(Space):
     def params(self) -> dict[str, Any]:
         return {"resolutions": list(self.resolutions)}
 
-    def values(self, position: int) -> tuple[Any, ...]:
+    def _values(self, position: int) -> tuple[Any, ...]:
         if position == 0:
             return self.resolutions
         return self.DEPTHS if position <= 5 else self.KERNELS if position <= 25 else self.EXPANDS
