@@ -265,3 +265,35 @@ def test_srcc_out_without_a_suffix_names_the_file_it_wrote(tmp_path, capsys):
     assert main(["srcc", "--dataset", "nb201", "--devices", "pixel3,gold_6240", "--out", str(out)]) == 0
     assert f"wrote {out}.png" in capsys.readouterr().out
     assert (tmp_path / "heatmap.png").exists() and not out.exists()
+
+
+@pytest.mark.parametrize("budget", ["1<=nan", "<=5", "1<=2<=3", "x<=3", "1<=inf"])
+def test_a_malformed_budget_is_refused(budget, capsys):
+    argv = ["search", "--space", "fbnet", "--objectives", "pixel3,gold_6240", "--budget", budget]
+    assert main(argv) == 2
+    assert "--budget must be an objective's position" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("option", ["--out", "--checkpoint"])
+def test_an_output_in_a_missing_folder_is_refused_before_the_run(option, tmp_path, capsys):
+    target = tmp_path / "no" / "such" / "file"
+    argv = ["scan", "--space", "fbnet", "--objectives", "pixel3,gold_6240", "--stop", "1e12", option, str(target)]
+    assert main(argv) == 2  # at once: a scan of 1e12 would take long
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_a_file_that_is_not_a_predictor_is_named_as_such(tmp_path, capsys):
+    from oneproxy import predictors
+
+    for content in (b"", b"not an npz", b"PK\x03\x04 broken zip"):
+        bad = tmp_path / "bad.npz"
+        bad.write_bytes(content)
+        with pytest.raises(ValueError, match="is not a oneproxy predictor"):
+            predictors.load(bad)
+    no_header = tmp_path / "plain.npz"
+    np.savez(no_header, x=np.zeros(3))
+    with pytest.raises(ValueError, match="is not a oneproxy predictor"):
+        predictors.load(no_header)
+    assert main(["reuse", "--proxy", "pixel3", "--target", "gold_6240", "--predictor", str(no_header)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "allow_pickle" not in err[0]

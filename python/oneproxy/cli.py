@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -375,12 +376,15 @@ def _search(args: argparse.Namespace) -> None:
     space, objs, senses = _objectives(args)
     constraints = None
     if args.budget:
-        for op in ("<=", ">="):
-            if op in args.budget:
-                k, bound = args.budget.split(op)
-                constraints = {int(k): (op, float(bound))}
-        if constraints is None:
-            raise ValueError(f"--budget must look like '1<=25' or '0>=0.8', got {args.budget!r}")
+        import re
+
+        match = re.fullmatch(r"\s*(\d+)\s*(<=|>=)\s*([-+0-9.eE]+)\s*", args.budget)
+        bound = float(match.group(3)) if match and re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?",
+                                                               match.group(3)) else math.nan
+        if match is None or not math.isfinite(bound):
+            raise ValueError(f"--budget must be an objective's position, <= or >=, and a finite number, "
+                             f"like '1<=25' or '0>=0.8'; got {args.budget!r}")
+        constraints = {int(match.group(1)): (match.group(2), bound)}
     result = evolve(space, objs, senses, population=args.population, generations=args.generations,
                     seed=args.seed, constraints=constraints, checkpoint=args.checkpoint,
                     crossover_rate=args.crossover_rate, mutation_rate=args.mutation_rate)
@@ -682,6 +686,19 @@ def _export(args: argparse.Namespace) -> None:
           + (", ..." if len(written) > 5 else ""))
 
 
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Refuse an output that cannot be written before the work starts, not after it."""
+    for option in ("out", "csv", "checkpoint", "json"):
+        path = getattr(args, option, None)
+        if not isinstance(path, Path):
+            continue
+        folder = path if path.is_dir() else path.parent
+        if not folder.is_dir():
+            raise ValueError(f"--{option} {str(path)!r}: folder {str(folder)!r} does not exist")
+        if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+            raise ValueError(f"--{option} {str(path)!r} cannot be written (no permission)")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -689,6 +706,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
+        _check_outputs(args)
         {"srcc": _srcc, "bench": _bench, "demo": _demo, "reuse": _reuse, "adapt": _adapt,
          "scan": _scan, "front": _front, "measure": _measure, "search": _search,
          "device": _device, "export": _export}[args.command](args)

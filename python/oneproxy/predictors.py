@@ -27,6 +27,7 @@ import json
 import math
 import os
 import re
+import zipfile
 from dataclasses import asdict, dataclass
 from importlib.resources import files
 from typing import Any, ClassVar, Protocol, Union, runtime_checkable
@@ -72,10 +73,16 @@ def _save(path: PathLike, kind: str, space: Space, meta: dict[str, Any], **array
 
 
 def load(path: PathLike) -> Any:
-    """Read a predictor written by any predictor's ``save``."""
-    with np.load(path, allow_pickle=False) as z:
-        header = json.loads(str(z["header"]))
-        arrays = {k: z[k] for k in z.files if k != "header"}
+    """Read a predictor written by any predictor's ``save``; ValueError for any other file."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            header = json.loads(str(z["header"]))
+            arrays = {k: z[k] for k in z.files if k != "header"}
+        if not isinstance(header, dict) or not {"kind", "space", "space_params"} <= set(header):
+            raise KeyError("header fields")
+    except (ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:  # OSError (missing file) passes
+        raise ValueError(f"{os.fspath(path)!r} is not a oneproxy predictor (an .npz written by a "
+                         f"predictor's save(), e.g. 'oneproxy adapt --out'): {type(err).__name__}") from None
     kinds: dict[str, Any] = {"LinearLatency": LinearLatency, "TableLatency": TableLatency,
                              "TableAccuracy": TableAccuracy, "OFANote10Latency": OFANote10Latency,
                              "OFAAccuracy": OFAAccuracy}
