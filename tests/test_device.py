@@ -8,7 +8,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -23,7 +22,7 @@ from oneproxy.adaptation import adapt  # noqa: E402
 from oneproxy.cli import main  # noqa: E402
 from oneproxy.predictors import LinearLatency, linear_latency, ofa_accuracy, ofa_note10_latency  # noqa: E402
 from oneproxy.spaces import NASBench201, OFAMobileNetV3  # noqa: E402
-from test_measure import latency_rows  # noqa: E402  (rowids show a rewritten row)
+from test_measure import kill_once_stored, latency_rows  # noqa: E402  (rowids show a rewritten row)
 
 SPACE = OFAMobileNetV3((160,))
 TINY = dict(samples=10, holdout=5, front_size=3, population=8, generations=2, repeats=1, warmup=0,
@@ -165,13 +164,7 @@ def test_killed_device_run_resumes(tmp_path):
     argv[argv.index("--holdout") + 1] = "300"  # far more than it can measure before the kill
     with open(err, "w") as stderr:
         child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=stderr)
-        deadline = time.time() + 90
-        while time.time() < deadline and child.poll() is None:
-            time.sleep(0.2)
-            if db.exists() and len(measure.stored(db, space=SPACE)) >= 5:
-                break
-        child.send_signal(signal.SIGKILL)
-        child.wait()
+        kill_once_stored(child, db, SPACE, 5, timeout=90)
     assert child.returncode == -signal.SIGKILL, err.read_text()
     kept = measure.stored(db, space=SPACE)
     pool = measure.sample_indices(SPACE, 310, seed=0)

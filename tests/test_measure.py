@@ -45,6 +45,17 @@ def cpu_model() -> str | None:
     return next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), None)
 
 
+def kill_once_stored(child: subprocess.Popen, db: Path, space, rows: int, timeout: float) -> None:
+    """SIGKILL `child` as soon as `db` holds `rows` measurements of `space` (or after `timeout` s)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline and child.poll() is None:
+        time.sleep(0.2)
+        if db.exists() and len(measure.stored(db, space=space)) >= rows:
+            break
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+
+
 class Logging:
     """A backend that runs `inner`, logs each load and each run (network index, input shape), and
     raises for the network `fail`: when it is loaded (``at="load"``) or at its third run."""
@@ -336,13 +347,7 @@ RUN = textwrap.dedent("""
 def test_killed_run_resumes_without_remeasuring(space, tmp_path):
     db = tmp_path / "k.sqlite"
     child = subprocess.Popen([sys.executable, "-c", RUN, str(db), "200", space.name])
-    deadline = time.time() + 60
-    while time.time() < deadline and child.poll() is None:
-        time.sleep(0.2)
-        if db.exists() and len(measure.stored(db, space=space)) >= 3:
-            break
-    child.send_signal(signal.SIGKILL)
-    child.wait()
+    kill_once_stored(child, db, space, 3, timeout=60)
     assert child.returncode == -signal.SIGKILL
     kept = measure.stored(db, space=space)
     assert 3 <= len(kept) < 200

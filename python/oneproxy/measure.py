@@ -405,7 +405,7 @@ def measure(n: int | None = None, *, space: Space | str = "nb201", archs: Sequen
             sp.decode(indices)  # out of range: a clear error
     networks.builder(sp)  # a space without networks: a clear error before any work
     run = get_backend(backend, threads)
-    device = Device(_cpu_model(), run.runtime, int(run.threads), int(batch))
+    device = this_device(batch=batch, backend=run)
     con = _connect(db, create=True)
     try:
         have = {a for (a, *_) in _rows(db, "latency", "median_ms", sp, device)}
