@@ -40,6 +40,11 @@ def test_bench_command_writes_a_table_and_json(tmp_path, capsys):
 
 def test_bench_rejects_tiny_n(capsys):
     assert main(["bench", "--n", "3"]) == 2
-    assert "n must be at least 10" in capsys.readouterr().err
+    assert "n must be >= 10, got 3" in capsys.readouterr().err
     with pytest.raises(ValueError):
         bench.run(5)
+    for n in (1e6, "1000", True):
+        with pytest.raises(ValueError, match="n must be an integer >= 10"):
+            bench.run(n)
+    with pytest.raises(ValueError, match="seed must be a non-negative integer, got -1"):
+        bench.run(100, seed=-1)

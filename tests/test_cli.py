@@ -126,6 +126,10 @@ def test_reuse_and_adapt_commands(tmp_path, capsys):
 @pytest.mark.parametrize("argv, message", [
     (["adapt", "--proxy", "nope", "--target", "pixel3"], "device must be one of"),
     (["adapt", "--proxy", "pixel3", "--target", "gold_6240", "--samples", "0"], "--samples"),
+    (["adapt", "--proxy", "pixel3", "--target", "gold_6240", "--seed", "-1"],
+     "--seed must be a non-negative integer, got -1"),
+    (["search", "--space", "nb201", "--objectives", "pixel3,raspi4", "--seed", "-1"],
+     "seed must be a non-negative integer, got -1"),
     (["reuse", "--dataset", "fbnet", "--proxy", "pixel3", "--target", "raspi4"], "no accuracies"),
 ])
 def test_workflow_command_errors(argv, message, capsys):

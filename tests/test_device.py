@@ -185,6 +185,9 @@ def test_killed_device_run_resumes(tmp_path):
     (dict(holdout=-1), "holdout must be >= 0, got -1"),
     (dict(oracle=15), r"oracle must be 0 or at least samples \+ 10 = 20, got 15"),
     (dict(front_size=1), "front_size must be >= 2, got 1"),
+    (dict(samples=20.0), "samples must be an integer >= 10, got 20.0"),
+    (dict(seed=-1), "seed must be a non-negative integer, got -1"),
+    (dict(seed="x"), "seed must be a non-negative integer, got 'x'"),
     (dict(resolutions=(128, 160)), "resolutions within 160-224"),
     (dict(backend="tpu"), "backend must be one of"),
 ])

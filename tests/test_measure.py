@@ -122,6 +122,19 @@ def test_bad_cells_are_refused(choices):
         measure.build_nb201(choices)
 
 
+@pytest.mark.parametrize("space", ["nb201", "ofa-mbv3"])
+def test_sample_indices_names_a_bad_count_or_seed(space):
+    """A float n gave "'float' object cannot be interpreted as an integer" (FBNet, OFA) and a bad
+    seed numpy's SeedSequence text."""
+    for n in (1.5, 10.0, True, "3"):
+        with pytest.raises(ValueError, match="n must be an integer >= 0, got"):
+            measure.sample_indices(space, n)
+    for seed in ("x", 1.5, -1, True):
+        with pytest.raises(ValueError, match="seed must be a non-negative integer, got"):
+            measure.sample_indices(space, 3, seed=seed)
+    assert measure.sample_indices(space, np.int64(3), seed=np.int64(1)) == measure.sample_indices(space, 3, seed=1)
+
+
 def test_none_edges_are_computed_not_removed():
     """A cell of only `none` ops still multiplies every edge's input by zero (6 Mul per cell)."""
     model = measure.build_nb201([0] * 6)
@@ -131,13 +144,18 @@ def test_none_edges_are_computed_not_removed():
 # ---------------------------------------------------------------------------- arguments and backends
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(threads=0), "threads must be >= 1"), (dict(repeats=0), "repeats must be >= 1"),
+    (dict(threads=0), "threads must be a positive integer, got 0"), (dict(repeats=0), "repeats must be >= 1"),
     (dict(warmup=-1), "warmup must be >= 0"), (dict(batch=0), "batch must be >= 1"),
     (dict(group=0), "group must be >= 1"), (dict(archs=[1]), "give either n"),
     (dict(n=None, archs=[15_625]), r"indices must be in \[0, 15625\)"),
     (dict(backend="tpu"), "backend must be one of onnxruntime, openvino, onnxruntime-cuda, got 'tpu'"),
     (dict(space="imagenet"), "space must be one of nb201, fbnet, ofa-mbv3, got 'imagenet'"),
     (dict(space="fbnet"), "has no network builder"),
+    (dict(n=2.0), "n must be an integer >= 1, got 2.0"),
+    (dict(n=None, archs=[1, 2.0]), r"archs\[1\] must be an integer >= 0, got 2.0"),
+    (dict(seed=-1), "seed must be a non-negative integer, got -1"),
+    (dict(seed="x"), "seed must be a non-negative integer, got 'x'"),
+    (dict(threads="2"), "threads must be a positive integer, got '2'"),
 ])
 def test_measure_checks_its_arguments_before_any_work(kwargs, message, tmp_path):
     db = tmp_path / "m.sqlite"
@@ -440,7 +458,7 @@ def test_bad_archs_csv_names_the_file_and_line(text, message, tmp_path, capsys):
     (["--space", "ofa-mbv3", "--resolutions", "100"], ["--resolutions must be", "'100'"]),
     (["--space", "ofa-mbv3", "--resolutions", "200-160"], ["--resolutions must be", "'200-160'"]),
     (["--space", "ofa-mbv3", "--resolutions", "160,160"], ["resolutions must be 1 to 255 distinct"]),
-    (["--threads", "0"], ["threads must be >= 1"]),
+    (["--threads", "0"], ["threads must be a positive integer, got 0"]),
 ])
 def test_measure_errors(argv, messages, capsys, tmp_path):
     db = tmp_path / "x.sqlite"

@@ -297,7 +297,7 @@ def test_bad_rows_are_refused(choices, match):
 def test_bad_arguments_are_refused():
     row = _row()
     for batch in (0, -1, 1.5, True):
-        with pytest.raises(ValueError, match="batch must be an int >= 1"):
+        with pytest.raises(ValueError, match="batch must be (an integer )?>= 1"):
             networks.build_ofa_mbv3(row, batch=batch)
     with pytest.raises(ValueError, match=r"choices\[0, 0\] = 17 is out of range: resolution has 17"):
         networks.build_ofa_mbv3(_row(p0=17), space=TABLE_SPACE)  # 160-224 px: no code for 228
@@ -305,3 +305,27 @@ def test_bad_arguments_are_refused():
         networks.build_ofa_mbv3(row, space=NASBench201())
     with pytest.raises(ValueError, match="has no network builder"):
         networks.builder(FBNet())
+
+
+@pytest.mark.parametrize("build", ["nb201", "ofa"])
+def test_batch_and_seed_are_named(build):
+    """build_nb201 took batch=-1 and 1.5 only by luck of one shared check; a bad seed gave
+    numpy's SeedSequence text (nb201) or operator.index's (ofa)."""
+    call = (lambda **kw: networks.build_nb201([0] * 6, **kw)) if build == "nb201" else \
+        (lambda **kw: networks.build_ofa_mbv3(_row(), **kw))
+    for batch in (0, -1):
+        with pytest.raises(ValueError, match=f"batch must be >= 1, got {batch}"):
+            call(batch=batch)
+    for batch in (1.5, True, "2"):
+        with pytest.raises(ValueError, match="batch must be an integer >= 1, got"):
+            call(batch=batch)
+    for seed in ("x", 1.5, -1, True):
+        with pytest.raises(ValueError, match="seed must be a non-negative integer, got"):
+            call(seed=seed)
+
+
+@pytest.mark.parametrize("choices", [[0.5, 0, 0, 0, 0, 0], np.zeros(6), [0, 1, 2, 3, 4, 2**70], ["0"] * 6])
+def test_nb201_codes_must_be_integers(choices):
+    for call in (networks.build_nb201, networks.nb201_parameter_count):
+        with pytest.raises(ValueError, match="choices must be 6 op codes 0-4"):
+            call(choices)

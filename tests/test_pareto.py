@@ -159,3 +159,84 @@ def test_property_fronts(rows):
         if r > 0:
             assert any(dominates(F[j], F[i]) for j in np.flatnonzero(ranks == r - 1))
         assert not any(dominates(F[j], F[i]) for j in np.flatnonzero(ranks >= r))
+
+
+# ---------------------------------------------------------------------------- arguments and the archive's ids
+
+def test_keep_duplicates_and_sense_must_say_what_they_mean():
+    """keep_duplicates='no' was taken as True; a dict sense has no order (its keys were read
+    as senses). Both are refused, naming the argument."""
+    F = [[1.0, 2.0], [2.0, 1.0], [1.0, 2.0]]
+    for bad in ("no", 0, None):
+        with pytest.raises(ValueError, match="keep_duplicates must be True or False"):
+            is_nondominated(F, keep_duplicates=bad)
+    assert is_nondominated(F, keep_duplicates=np.bool_(False)).tolist() == [True, True, False]
+    for function in (is_nondominated, pareto_front, nondominated_sort):
+        for bad in ({"min": 0, "max": 1}, {"min", "max"}):
+            with pytest.raises(ValueError, match="sense must be a sequence of 'min'/'max'"):
+                function(F, sense=bad)
+    assert pareto_front(F, sense=np.array(["min", "max"])).tolist() == [0, 2]
+
+
+def test_archive_integer_ids_stay_exact_integers():
+    """Integer ids of any width are kept exactly, whatever mix of int64, uint64 and Python ints
+    the batches bring (uint64 ids turned every id into float64 before)."""
+    from oneproxy import ParetoArchive
+
+    a = ParetoArchive(2)
+    a.add([[4, 1]], [2**62 + 1])
+    a.add([[3, 2]], np.array([2**63 + 5], dtype=np.uint64))
+    assert a.ids.dtype == np.uint64 and a.ids.tolist() == [2**62 + 1, 2**63 + 5]
+    a.add([[2, 3]], [-1])  # neither int64 nor uint64 holds -1 and 2**63 + 5: Python ints
+    a.add([[1, 4]], [2**70])
+    assert a.ids.dtype == object and a.ids.tolist() == [2**62 + 1, 2**63 + 5, -1, 2**70]
+    b = ParetoArchive(2)
+    b.add([[1, 2], [2, 1]], [-1, 2**63])  # NumPy alone would make these two floats
+    assert b.ids.tolist() == [-1, 2**63] and all(type(v) is int for v in b.ids.tolist())
+
+
+@pytest.mark.parametrize("first, then, message", [
+    ([2**53 + 1], [1.5], "ids must be integers like the archive's .* got floats"),
+    (["x"], [3], "ids must be strings like the archive's .* got integers"),
+    ([1.5], [2], "ids must be floats like the archive's .* got integers"),
+    ([3], ["x"], "ids must be integers like the archive's .* got strings"),
+])
+def test_archive_ids_of_another_kind_are_refused(first, then, message):
+    """A later batch of another kind of ids raises TypeError instead of converting the ids
+    (2**53 + 1 rounded to a float, 3 turned into '3')."""
+    from oneproxy import ParetoArchive
+
+    a = ParetoArchive(2)
+    a.add([[1, 2]], first)
+    with pytest.raises(TypeError, match=message):
+        a.add([[0, 3]], then)
+    assert a.ids.tolist() == first and len(a) == 1  # the archive is unchanged
+    other = ParetoArchive(2)
+    other.add([[0, 3]], then)
+    with pytest.raises(TypeError, match="ids must be"):
+        a.merge(other)
+
+
+def test_archive_same_kind_ids_join():
+    from oneproxy import ParetoArchive
+
+    a = ParetoArchive(2)
+    a.add([[1, 2]], ["x"])
+    a.add([[0, 3]], ["longer"])
+    assert a.ids.tolist() == ["x", "longer"]
+    f = ParetoArchive(1)
+    f.add([[1.0]], [0.5])
+    f.add([[1.0]], np.array([0.25], dtype=np.float32))
+    assert f.ids.tolist() == [0.5, 0.25]
+
+
+def test_archive_signed_zeros_are_one_point():
+    """(0.0, 2) and (-0.0, 2) are equal objectives: with the same id the pair is kept once."""
+    from oneproxy import ParetoArchive
+
+    a = ParetoArchive(2)
+    assert a.add([[0.0, 2.0]], [1]) == 1
+    assert a.add([[-0.0, 2.0]], [1]) == 0
+    assert len(a) == 1 and a.front.tolist() == [[0.0, 2.0]]
+    assert a.add([[-0.0, 2.0], [0.0, 2.0]], [2, 2]) == 1  # within one batch too
+    assert a.ids.tolist() == [1, 2]

@@ -388,7 +388,7 @@ def _bad_inputs():
         ("table lengths", lambda: TableLatency("nb201", c, y[:-1]), r"values must have shape \(40,\)"),
         ("one row", lambda: LinearLatency.fit("nb201", c[:1], y[:1]), "at least 2"),
         ("negative ridge", lambda: LinearLatency.fit("nb201", c, y, ridge=-1.0), "ridge must be >= 0"),
-        ("NaN ridge", lambda: LinearLatency.fit("nb201", c, y, ridge=math.nan), "ridge must be >= 0"),
+        ("NaN ridge", lambda: LinearLatency.fit("nb201", c, y, ridge=math.nan), "ridge must be a finite number >= 0, got nan"),
         ("holdout 1", lambda: LinearLatency.fit("nb201", c, y, holdout=1.0), r"holdout must be in \[0, 1\)"),
         ("holdout < 0", lambda: LinearLatency.fit("nb201", c, y, holdout=-0.1), r"holdout must be in \[0, 1\)"),
         ("holdout 1.5", lambda: LinearLatency.fit("nb201", c, y, holdout=1.5), r"holdout must be in \[0, 1\)"),
@@ -635,3 +635,54 @@ def test_additive_kernel_counts_across_threads():
         out = np.empty(len(c))
         assert _additive.predict(c, sizes, W, W[:, 0, 0].copy(), conditional, out) == \
             reference_bad_count(c, sizes, conditional)
+
+
+# ---------------------------------------------------------------------------- arguments named in their errors
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(ridge="x"), "ridge must be a finite number >= 0, got 'x'"),
+    (dict(ridge=True), "ridge must be a finite number >= 0, got True"),
+    (dict(ridge=math.inf), "ridge must be a finite number >= 0, got inf"),
+    (dict(holdout="0.2"), r"holdout must be a number in \[0, 1\), got '0.2'"),
+    (dict(holdout=math.nan), r"holdout must be a number in \[0, 1\), got nan"),
+    (dict(seed="x"), "seed must be a non-negative integer, got 'x'"),
+    (dict(seed=-1), "seed must be a non-negative integer, got -1"),
+    (dict(seed=1.5), "seed must be a non-negative integer, got 1.5"),
+])
+def test_fit_names_a_bad_number(kwargs, match):
+    """Strings and NaN gave comparison errors or numpy's SeedSequence text."""
+    nb = datasets.load("nb201")
+    y = nb.latency_of("pixel3")[:40]
+    with pytest.raises(ValueError, match=match):
+        LinearLatency.fit("nb201", nb.choices[:40], y, **kwargs)
+    with pytest.raises(ValueError, match="ridge must be a finite number >= 0, got 'x'"):
+        predictors.linear_latency(nb, "pixel3", ridge="x")
+
+
+def test_linear_latency_takes_a_space_name():
+    """LinearLatency('nb201', ...) raised AttributeError; a name is resolved as fit resolves it."""
+    model = LinearLatency("nb201", np.ones((6, 5)), 1.0)
+    assert model.space == NASBench201()
+    assert model.predict(NASBench201().decode([0, 1])).tolist() == [7.0, 7.0]
+    with pytest.raises(ValueError, match="space must be one of nb201, fbnet, ofa-mbv3, got 'nb-201'"):
+        LinearLatency("nb-201", np.ones((6, 5)), 1.0)
+    with pytest.raises(ValueError, match="constant must be a finite number, got nan"):
+        LinearLatency("nb201", np.ones((6, 5)), math.nan)
+    with pytest.raises(ValueError, match=r"weights must have shape \(6, 5\)"):
+        LinearLatency("nb201", np.ones(30), 1.0)
+
+
+@pytest.mark.parametrize("drop", ["weights", "mix"])
+def test_load_names_a_missing_array(tmp_path, drop):
+    """An .npz with a predictor's header but without one of its arrays raised KeyError."""
+    from oneproxy import adapt
+
+    nb = datasets.load("nb201")
+    proxy = predictors.linear_latency(nb, "pixel3")
+    model = adapt(proxy, nb.choices[:40], nb.latency_of("raspi4")[:40]) if drop == "mix" else proxy
+    good, bad = tmp_path / "good.npz", tmp_path / "bad.npz"
+    model.save(good)
+    with np.load(good) as z:
+        np.savez(bad, **{k: z[k] for k in z.files if k != drop})
+    with pytest.raises(ValueError, match=rf"holds a {model.kind} predictor without its '{drop}' \(a damaged"):
+        predictors.load(bad)

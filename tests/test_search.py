@@ -190,13 +190,28 @@ def test_other_spaces():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(population=3), "population must be at least 4"),
+    (dict(population=3), "population must be >= 4, got 3"),
     (dict(senses=["max"]), "senses"),
     (dict(constraints={5: ("<=", 1.0)}), "not an objective index"),
     (dict(constraints={1: ("<", 1.0)}), "constraints\\[1\\]"),
     (dict(generations=-1), "generations"),
     (dict(crossover_rate=1.5), "crossover_rate"),
     (dict(mutation_rate=-0.1), "mutation_rate"),
+    # accepted and truncated or compared as strings before (issue 19)
+    (dict(population=4.7), "population must be an integer >= 4, got 4.7"),
+    (dict(population="10"), "population must be an integer >= 4, got '10'"),
+    (dict(population=True), "population must be an integer >= 4, got True"),
+    (dict(generations=1.5), "generations must be an integer >= 0, got 1.5"),
+    (dict(crossover_rate="x"), r"crossover_rate must be a number in \[0, 1\], got 'x'"),
+    (dict(crossover_rate=np.nan), r"crossover_rate must be a number in \[0, 1\], got nan"),
+    (dict(mutation_rate="0.1"), r"mutation_rate must be a number in \[0, 1\], got '0.1'"),
+    (dict(constraints=[(1, "<=", 25.0)]), r"constraints must be a dict \{objective index"),
+    (dict(constraints={1: ("<=", "25")}), r"constraints\[1\]'s bound must be a finite number, got '25'"),
+    (dict(constraints={1: ("<=", np.nan)}), r"constraints\[1\]'s bound must be a finite number, got nan"),
+    (dict(constraints={True: ("<=", 1.0)}), "not an objective index"),
+    (dict(seed="x"), "seed must be a non-negative integer, got 'x'"),
+    (dict(seed=-1), "seed must be a non-negative integer, got -1"),
+    (dict(seed=1.5), "seed must be a non-negative integer, got 1.5"),
 ])
 def test_bad_input(kwargs, message, ofa_objectives):
     args = dict(senses=["max", "min"], population=8, generations=1, progress=False) | kwargs

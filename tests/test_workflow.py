@@ -353,6 +353,14 @@ BAD_REUSE = [
      "proxy_latency holds NaN at 5"),
     ("NaN target", lambda a, p, t: reuse(a, p, np.where(np.arange(len(a)) == 0, np.nan, t)),
      "target_latency holds NaN at 0"),
+    ("-inf proxy", lambda a, p, t: reuse(a, np.where(np.arange(len(a)) == 2, -np.inf, p), t),
+     r"proxy_latency holds an infinite value \(-inf\) at 2"),
+    ("inf target", lambda a, p, t: reuse(a, p, np.where(np.arange(len(a)) == 4, np.inf, t)),
+     r"target_latency holds an infinite value \(inf\) at 4"),
+    ("-inf target", lambda a, p, t: reuse(a, p, np.where(np.arange(len(a)) == 0, -np.inf, t)),
+     r"target_latency holds an infinite value \(-inf\) at 0"),
+    ("inf accuracy", lambda a, p, t: reuse(np.where(np.arange(len(a)) == 1, np.inf, a), p, t),
+     r"accuracy holds an infinite value \(inf\) at 1"),
     ("short proxy", lambda a, p, t: reuse(a, p[:-1], t), "accuracy and proxy_latency must be 1-D of one length"),
     ("short target", lambda a, p, t: reuse(a, p, t[:-1]), "accuracy and target_latency must be 1-D of one length"),
     ("2-D", lambda a, p, t: reuse(a[:, None], p[:, None], t[:, None]), "must be 1-D of one length"),
@@ -365,7 +373,8 @@ BAD_REUSE = [
 
 @pytest.mark.parametrize("call, match", [c[1:] for c in BAD_REUSE], ids=[c[0] for c in BAD_REUSE])
 def test_reuse_bad_input(nb201, call, match):
-    """NaN and mismatched lengths raise ValueError naming the argument."""
+    """NaN, infinities (not reported as NaN) and mismatched lengths raise ValueError naming the
+    argument."""
     acc, p_lat, t_lat = reuse_inputs(nb201, "pixel3", "raspi4", n=50)
     with pytest.raises(ValueError, match=match):
         call(acc, p_lat, t_lat)
@@ -566,3 +575,22 @@ def test_top_level_exports():
 
     for name in ("monotonicity", "pareto_set", "reuse", "study", "samples_curve"):
         assert getattr(oneproxy, name) is getattr(workflow, name)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(threshold="x"), "threshold must be a finite number, got 'x'"),
+    (dict(threshold=math.nan), "threshold must be a finite number, got nan"),
+    (dict(samples=70.0), "samples must be an integer >= 1, got 70.0"),
+    (dict(samples="70"), "samples must be an integer >= 1, got '70'"),
+    (dict(seed="x"), "seed must be a non-negative integer, got 'x'"),
+    (dict(seed=-1), "seed must be a non-negative integer, got -1"),
+    (dict(seeds=[0, 1.5]), r"seeds\[1\] must be a non-negative integer, got 1.5"),
+    (dict(reuse_metrics="no"), "reuse_metrics must be True or False, got 'no'"),
+])
+def test_study_names_a_bad_argument(kwargs, match):
+    """A string or NaN threshold gave ufunc errors (NaN kept no pair, silently); bad seeds
+    numpy's SeedSequence text."""
+    with pytest.raises(ValueError, match=match):
+        study("nb201", **kwargs)
+    with pytest.raises(ValueError, match=r"sizes\[1\] must be an integer >= 1, got 20.5"):
+        samples_curve("nb201", sizes=(10, 20.5))

@@ -35,7 +35,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import nnls
 
-from oneproxy import _core
+from oneproxy import _arguments, _core
 from oneproxy.threads import small_algebra
 from oneproxy.predictors import LinearLatency, PathLike, _save, flat_weights, weights_table
 from oneproxy.spaces import Space
@@ -131,6 +131,13 @@ def adapt(proxy: Any = None, choices: ArrayLike | None = None, target_latency_ms
     -------
     AdaptedLatency
 
+    Raises
+    ------
+    ValueError
+        For bad arguments, and for a constant `target_latency_ms` (every sample the same
+        latency): it has no ranking to adapt to, every candidate's CV SRCC would be undefined
+        and the fit a constant, so no model is returned.
+
     Examples
     --------
     >>> from oneproxy import datasets, predictors
@@ -147,12 +154,11 @@ def adapt(proxy: Any = None, choices: ArrayLike | None = None, target_latency_ms
     X = space.features(codes)
     y = _target(target_latency_ms, len(X))
     lams = _lambdas(lambdas)
-    if not isinstance(cv, (int, np.integer)) or isinstance(cv, bool) or cv < 2:
-        raise ValueError(f"cv must be an integer >= 2 (folds), got {cv!r}")
+    cv = _arguments.integer(cv, "cv", 2)
     if len(y) < 2 * cv:
         raise ValueError(f"cv = {cv} folds need at least {2 * cv} samples (2 per fold), got "
                          f"{len(y)}; measure more architectures or lower cv (at least 2)")
-    folds = np.array_split(np.random.default_rng(seed).permutation(len(y)), cv)
+    folds = np.array_split(np.random.default_rng(_arguments.seed(seed)).permutation(len(y)), cv)
     grouped = _same_size(folds)
     W = np.stack([flat_weights(space, p.weights) for p in basis], axis=1)  # (F, k)
     c_p = np.array([p.constant for p in basis])
@@ -235,6 +241,9 @@ def _target(y: ArrayLike | None, n: int) -> NDArray[np.float64]:
     if (arr <= 0).any():
         k = int(np.argmax(arr <= 0))
         raise ValueError(f"target_latency_ms must be positive (ms), got {arr[k]!r} at position {k}")
+    if n and np.ptp(arr) == 0:  # every candidate's CV SRCC would be undefined
+        raise ValueError(f"target_latency_ms is constant ({float(arr[0])!r} ms in all {n} samples): there is no "
+                         f"ranking to adapt to; measure architectures that differ (or use a finer timer)")
     return arr
 
 

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 import oneproxy
+from oneproxy import _arguments
 
 
 @dataclass
@@ -102,9 +103,8 @@ def run(n: int = 1_000_000, *, quick: bool = False, seed: int = 0,
 
     Returns one :class:`Row` per routine with the median seconds of each implementation.
     """
-    if n < 10:
-        raise ValueError(f"n must be at least 10, got {n}")
-    rng = np.random.default_rng(seed)
+    n = _arguments.integer(n, "n", 10)
+    rng = np.random.default_rng(_arguments.seed(seed))
     repeats = 1 if quick else 3
     have_scipy = importlib.util.find_spec("scipy") is not None
     have_moocore = importlib.util.find_spec("moocore") is not None

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 import oneproxy
-from oneproxy import datasets
+from oneproxy import _arguments, datasets
 from oneproxy.correlation import kendall_matrix, spearman_matrix
 from oneproxy.measure import BackendUnavailable
 from oneproxy.spaces import Space
@@ -470,7 +470,7 @@ def _adapt(args: argparse.Namespace) -> None:
     measured = np.flatnonzero(~np.isnan(y))
     if not 0 < args.samples < len(measured):
         raise ValueError(f"--samples must be between 1 and {len(measured) - 1}, got {args.samples}")
-    drawn = np.random.default_rng(args.seed).choice(measured, args.samples, replace=False)
+    drawn = np.random.default_rng(_arguments.seed(args.seed, "--seed")).choice(measured, args.samples, replace=False)
     test = np.setdiff1d(measured, drawn)
     test = test[~np.isnan(x[test])]
     proxy = predictors.linear_latency(ds, args.proxy)

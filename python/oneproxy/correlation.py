@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import ndtri
 
-from oneproxy import _core
+from oneproxy import _arguments, _core
 from oneproxy.threads import resolve
 
 NanPolicy = Literal["raise", "omit", "propagate"]
@@ -290,8 +290,7 @@ def spearman_ci(
     >>> round(low, 3), round(high, 3)
     (0.971, 0.997)
     """
-    if not isinstance(confidence, (float, int, np.floating, np.integer)) or not 0 < confidence < 1:
-        raise ValueError(f"confidence must be a number in (0, 1), got {confidence!r}")
+    confidence = _arguments.real(confidence, "confidence", 0.0, 1.0, open_low=True, open_high=True)
     xa, ya, propagate = _vectors(x, y, nan_policy)
     if propagate:
         return float("nan"), float("nan")

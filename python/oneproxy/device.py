@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from oneproxy import _arguments
 from oneproxy import measure as measuring
 from oneproxy.adaptation import AdaptedLatency, adapt
 from oneproxy.correlation import spearman
@@ -246,10 +247,8 @@ def run(db: str | os.PathLike[str], out: str | os.PathLike[str] | None = None, *
 
     for name, value, low in (("samples", samples, 10), ("holdout", holdout, 0), ("oracle", oracle, 0),
                              ("front_size", front_size, 2)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            raise ValueError(f"{name} must be an integer, got {value!r}")
-        if value < low:
-            raise ValueError(f"{name} must be >= {low}, got {value}")
+        _arguments.integer(value, name, low)
+    seed = _arguments.seed(seed)
     if oracle and oracle < samples + 10:
         raise ValueError(f"oracle must be 0 or at least samples + 10 = {samples + 10}, got {oracle}")
     space = OFAMobileNetV3(resolutions)

@@ -17,7 +17,6 @@ with; failures are kept beside, with their error.
 from __future__ import annotations
 
 import math
-import operator
 import os
 import platform
 import sqlite3
@@ -31,9 +30,10 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from oneproxy import networks, spaces
+from oneproxy import _arguments, networks, spaces
 from oneproxy.networks import build_nb201, parameter_count  # noqa: F401  (measure's API since 0.1)
 from oneproxy.spaces import Space
+from oneproxy.threads import check_threads
 
 __all__ = ["Backend", "BackendUnavailable", "get_backend", "BACKENDS", "Device", "this_device", "measure",
            "stored", "failures", "devices", "measured_latency", "export_csv", "sample_indices",
@@ -143,7 +143,7 @@ def get_backend(name: str | Backend = "onnxruntime", threads: int | None = None)
         return name
     if name not in _BACKENDS:
         raise ValueError(f"backend must be one of {', '.join(_BACKENDS)}, got {name!r}")
-    return _BACKENDS[name](1 if threads is None else _check_count("threads", threads, 1))
+    return _BACKENDS[name](1 if threads is None else check_threads(threads))
 
 
 # ---------------------------------------------------------------------------- devices
@@ -346,14 +346,6 @@ def export_csv(db: str | os.PathLike[str], path: str | os.PathLike[str], device:
 
 # ---------------------------------------------------------------------------- measuring
 
-def _check_count(name: str, value: Any, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    if value < low:
-        raise ValueError(f"{name} must be >= {low}, got {value}")
-    return int(value)
-
-
 def sample_indices(space: Space | str, n: int, seed: int = 0) -> list[int]:
     """`n` distinct architectures of `space` drawn with `seed`; a larger n extends a smaller one.
 
@@ -361,9 +353,10 @@ def sample_indices(space: Space | str, n: int, seed: int = 0) -> list[int]:
     uniformly in blocks of 256, block k from ``default_rng([seed, k])``, duplicates dropped.
     """
     sp = spaces.get(space)
-    n = _check_count("n", n, 0)
+    n = _arguments.integer(n, "n", 0)
     if n > sp.size:
         raise ValueError(f"n must be at most the space's size {sp.size}, got {n}")
+    seed = _arguments.seed(seed)
     if isinstance(sp, spaces.NASBench201):
         return [int(i) for i in np.random.default_rng(seed).permutation(sp.size)[:n]]
     out: dict[int, None] = {}
@@ -394,13 +387,13 @@ def measure(n: int | None = None, *, space: Space | str = "nb201", archs: Sequen
     sp = spaces.get(space)
     for name, value, low in (("repeats", repeats, 1), ("warmup", warmup, 0), ("batch", batch, 1),
                              ("group", group, 1)):
-        _check_count(name, value, low)
+        _arguments.integer(value, name, low)
     if (n is None) == (archs is None):
         raise ValueError("give either n (architectures to sample) or archs (indices), not both")
     if archs is None:
-        indices = sample_indices(sp, _check_count("n", n, 1), seed)
+        indices = sample_indices(sp, _arguments.integer(n, "n", 1), seed)
     else:
-        indices = [operator.index(i) for i in archs]
+        indices = [_arguments.integer(i, f"archs[{k}]", 0) for k, i in enumerate(archs)]
         if indices:
             sp.decode(indices)  # out of range: a clear error
     networks.builder(sp)  # a space without networks: a clear error before any work

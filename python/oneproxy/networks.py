@@ -41,13 +41,13 @@ from __future__ import annotations
 
 import functools
 import math
-import operator
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from oneproxy import _arguments
 from oneproxy.spaces import NASBench201, OFAMobileNetV3, Space
 
 if TYPE_CHECKING:
@@ -205,12 +205,6 @@ class _Graph:
         return onnx.ModelProto.FromString(blob)
 
 
-def _check_batch(batch: int) -> int:
-    if isinstance(batch, bool) or not isinstance(batch, (int, np.integer)) or batch < 1:
-        raise ValueError(f"batch must be an int >= 1, got {batch!r}")
-    return int(batch)
-
-
 # ---------------------------------------------------------------------------- NAS-Bench-201
 
 def _cell(g: _Graph, x: str, ops: Sequence[int], c: int) -> str:
@@ -279,8 +273,8 @@ def build_nb201(choices: Sequence[int] | NDArray[np.integer], *, batch: int = 1,
     """The ONNX model (``onnx.ModelProto``, opset 17) of a NAS-Bench-201 cell's CIFAR-10
     network; input ``x`` (batch, 3, 32, 32) float32, output (batch, 10)."""
     ops = _nb201_ops(choices)
-    batch = _check_batch(batch)
-    g = _Graph(seed)
+    batch = _arguments.integer(batch, "batch", 1)
+    g = _Graph(_arguments.seed(seed))
     out = _network(ops, g)
     return g.model("nb201", [batch, 3, 32, 32], out, [batch, 10])
 
@@ -393,8 +387,8 @@ def build_ofa_mbv3(choices: ArrayLike, *, space: OFAMobileNetV3 | None = None, b
         (batch, 1000) logits; checked by ``onnx.checker``.
     """
     space, spec = _ofa_spec(choices, space)
-    batch = _check_batch(batch)
-    seed = operator.index(seed)
+    batch = _arguments.integer(batch, "batch", 1)
+    seed = _arguments.seed(seed)
     g = _Graph(seed, pool=_weight_pool(seed))
     out = _ofa_network(spec, g)
     r = spec["r"]

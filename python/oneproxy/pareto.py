@@ -11,12 +11,13 @@ for more. Results equal ``moocore.is_nondominated`` / ``moocore.pareto_rank``.
 """
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from oneproxy import _core
+from oneproxy import _arguments, _core
 from oneproxy.threads import get_threads
 
 _SENSES = ("min", "max")
@@ -34,14 +35,15 @@ def _objectives(F: ArrayLike, sense: Sequence[str] | None, check_nan: bool = Tru
     if arr.shape[1] < 1:
         raise ValueError(f"{name} must have at least one objective (column), got shape {arr.shape}")
     arr = np.ascontiguousarray(arr, dtype=np.float64)
-    nan_rows = np.flatnonzero(np.isnan(arr).any(axis=1)) if check_nan else np.zeros(0)
-    if nan_rows.size:
+    # one reduction finds whether there is a NaN (min propagates it); rows only then
+    if check_nan and arr.size and np.isnan(arr.min()):
+        nan_rows = np.flatnonzero(np.isnan(arr).any(axis=1))
         raise ValueError(f"{name} has NaN in row {int(nan_rows[0])}"
                          + (f" (and {nan_rows.size - 1} more rows)" if nan_rows.size > 1 else ""))
     m = arr.shape[1]
     if sense is None:
         return arr, [False] * m
-    if isinstance(sense, str):
+    if isinstance(sense, str) or not isinstance(sense, (Sequence, np.ndarray)):  # a dict or set has no order
         raise ValueError(f"sense must be a sequence of 'min'/'max', one per objective, got {sense!r}")
     sense = list(sense)
     if len(sense) != m:
@@ -80,7 +82,7 @@ def is_nondominated(
     [True, False, True]
     """
     arr, maximise = _objectives(F, sense, check_nan=False)
-    return _core.is_nondominated(arr, maximise, keep_duplicates=bool(keep_duplicates))
+    return _core.is_nondominated(arr, maximise, keep_duplicates=_arguments.flag(keep_duplicates, "keep_duplicates"))
 
 
 def pareto_front(F: ArrayLike, sense: Sequence[str] | None = None) -> NDArray[np.intp]:
@@ -121,16 +123,24 @@ def nondominated_sort(F: ArrayLike, sense: Sequence[str] | None = None) -> NDArr
 def _minimised(F: ArrayLike, sense: Sequence[str] | None, name: str = "F") -> NDArray[np.float64]:
     """Checked F with its maximised objectives negated, so that all are minimised."""
     arr, maximise = _objectives(F, sense, name=name)
+    return _negated(arr, maximise)
+
+
+def _negated(arr: NDArray[np.float64], maximise: list[bool]) -> NDArray[np.float64]:
     return np.where(maximise, -arr, arr) if any(maximise) else arr
 
 
-def _reference_point(ref: ArrayLike, m: int, sense: Sequence[str] | None) -> NDArray[np.float64]:
-    r = np.asarray(ref, dtype=np.float64)
-    if r.shape != (m,):
-        raise ValueError(f"ref must have one value per objective ({m}), got shape {r.shape}")
-    if np.isnan(r).any():
+def _reference_point(ref: ArrayLike, maximise: list[bool]) -> NDArray[np.float64]:
+    """Checked ref (one value per objective) with its maximised objectives negated."""
+    r = np.asarray(ref)
+    if r.dtype.kind not in "biuf":
+        raise TypeError(f"ref must hold real numbers, got dtype {r.dtype}")
+    if r.shape != (len(maximise),):
+        raise ValueError(f"ref must have one value per objective ({len(maximise)}), got shape {r.shape}")
+    r = np.ascontiguousarray(r, dtype=np.float64)
+    if np.isnan(r.min()):
         raise ValueError("ref contains NaN")
-    return _minimised(r[None, :], sense, "ref")[0]
+    return _negated(r, maximise)
 
 
 def hypervolume(F: ArrayLike, ref: ArrayLike, sense: Sequence[str] | None = None) -> float:
@@ -150,7 +160,8 @@ def hypervolume(F: ArrayLike, ref: ArrayLike, sense: Sequence[str] | None = None
     float
         In the product of the objectives' units; 0 when no point is better than `ref`
         everywhere. Equal to ``moocore.hypervolume`` (2-D sweep, 3-D staircase sweep,
-        WFG for m >= 4: While, Bradstreet & Barone 2012). For m >= 4 the call can take long
+        HV4D+ for m = 4: Guerreiro & Fonseca 2018, WFG ending in HV4D+ for m >= 5: While,
+        Bradstreet & Barone 2012). For m >= 4 the call can take long
         (the work grows steeply with m); Ctrl-C stops it with KeyboardInterrupt.
 
     Examples
@@ -158,8 +169,8 @@ def hypervolume(F: ArrayLike, ref: ArrayLike, sense: Sequence[str] | None = None
     >>> hypervolume([[1, 3], [2, 2], [3, 1]], ref=[4, 4])
     6.0
     """
-    P = _minimised(F, sense)
-    return _core.hypervolume(P, _reference_point(ref, P.shape[1], sense))
+    arr, maximise = _objectives(F, sense)
+    return _core.hypervolume(_negated(arr, maximise), _reference_point(ref, maximise))
 
 
 def hypervolume_ratio(F: ArrayLike, G: ArrayLike, ref: ArrayLike,
@@ -254,7 +265,14 @@ class ParetoArchive:
 
     Built for streaming: ``add`` a batch at a time, ``merge`` archives built elsewhere (e.g. on
     Dask workers; archives pickle). Identical objective vectors with different ids are all
-    kept; an (objectives, id) pair already present is not added twice.
+    kept; an (objectives, id) pair already present is not added twice (-0.0 equals 0.0).
+
+    Ids keep the kind the first batch gives them. Integer ids stay exact integers: int64, or
+    uint64, or an object array of Python ints, whichever holds them all (ids past 2**64 too).
+    Ids of another kind (strings, floats, ...) must come in that same kind in later batches:
+    mixing kinds (integers after strings, floats after integers) raises TypeError rather than
+    converting ids, which would turn 3 into '3' or round 2**53 + 1 (a list that mixes kinds
+    within one batch is kept as an object array, as it is).
 
     Parameters
     ----------
@@ -275,10 +293,8 @@ class ParetoArchive:
     """
 
     def __init__(self, n_objectives: int, sense: Sequence[str] | None = None) -> None:
-        if not isinstance(n_objectives, (int, np.integer)) or n_objectives < 1:
-            raise ValueError(f"n_objectives must be a positive integer, got {n_objectives!r}")
-        _objectives(np.zeros((0, int(n_objectives))), sense)  # checks sense
-        self.n_objectives = int(n_objectives)
+        self.n_objectives = _arguments.integer(n_objectives, "n_objectives", 1)
+        _objectives(np.zeros((0, self.n_objectives)), sense)  # checks sense
         self.sense = None if sense is None else tuple(sense)
         self._front = np.zeros((0, self.n_objectives))
         self._ids: np.ndarray = np.zeros(0, dtype=np.int64)
@@ -304,26 +320,27 @@ class ParetoArchive:
         F : array_like, shape (b, m)
             Objectives of the batch.
         ids : array_like, shape (b,)
-            One id per point (integers, or any hashable objects such as Python ints beyond
-            2**64).
+            One id per point: integers (Python ints beyond 2**64 too), or hashable objects
+            of the kind the archive's first batch had (see the class docstring).
         """
         batch, _ = _objectives(F, self.sense)
         if batch.shape[1] != self.n_objectives:
             raise ValueError(f"F must have {self.n_objectives} objectives, got {batch.shape[1]}")
         new_ids = np.asarray(ids)
+        if not isinstance(ids, np.ndarray) and new_ids.dtype != object and new_ids.ndim == 1:
+            exact = np.asarray(ids, dtype=object)
+            if any(type(a) is not type(b) for a, b in zip(new_ids.tolist(), exact.tolist())):
+                new_ids = exact  # NumPy coerced mixed ids (3 beside 'x' to '3', -1 beside 2**63 to float)
         if new_ids.shape != (batch.shape[0],):
             raise ValueError(f"ids must have one entry per row of F ({batch.shape[0]}), got shape {new_ids.shape}")
         if batch.shape[0] == 0:
             return 0
         front = np.vstack([self._front, batch])
-        try:
-            all_ids = np.concatenate([self._ids, new_ids]) if len(self) else new_ids
-        except (TypeError, ValueError):  # e.g. integer ids joined by Python ints beyond 2**64
-            all_ids = np.concatenate([self._ids.astype(object), new_ids.astype(object)])
+        all_ids = _joined_ids(self._ids if len(self) else None, new_ids)
         keep = is_nondominated(front, self.sense)
-        seen: set[tuple[bytes, object]] = set()
-        for i in np.flatnonzero(keep):  # one copy of each (objectives, id) pair
-            pair = (front[i].tobytes(), all_ids[i])
+        seen: set[tuple[tuple[float, ...], object]] = set()
+        for i in np.flatnonzero(keep):  # one copy of each (objectives, id) pair; as floats, -0.0 == 0.0
+            pair = (tuple(front[i].tolist()), all_ids[i])
             keep[i] = pair not in seen
             seen.add(pair)
         self._front, self._ids = front[keep], all_ids[keep]
@@ -339,3 +356,45 @@ class ParetoArchive:
 
     def __repr__(self) -> str:
         return f"ParetoArchive({len(self)} points, {self.n_objectives} objectives)"
+
+
+_ID_KINDS = {"integers": "integers", "U": "strings", "S": "bytes", "f": "floats", "b": "bools", "O": "objects"}
+
+
+def _integer_ids(ids: np.ndarray) -> np.ndarray | None:
+    """Integer ids as int64, uint64 or (beyond both) an object array of Python ints; None if
+    `ids` are not all integers."""
+    if ids.dtype.kind in "iu":
+        return ids if ids.dtype in (np.int64, np.uint64) else ids.astype(np.int64)
+    if ids.dtype != object or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool)
+                                      for v in ids.tolist()):
+        return None
+    ints = [int(v) for v in ids.tolist()]
+    for dtype in (np.int64, np.uint64):
+        info = np.iinfo(dtype)
+        if all(info.min <= v <= info.max for v in ints):
+            return np.array(ints, dtype=dtype)
+    return np.array(ints, dtype=object)
+
+
+def _id_kind(ids: np.ndarray, as_integers: np.ndarray | None) -> str:
+    return "integers" if as_integers is not None else _ID_KINDS.get(ids.dtype.kind, str(ids.dtype))
+
+
+def _joined_ids(archived: np.ndarray | None, new: np.ndarray) -> np.ndarray:
+    """The archive's ids followed by a batch's, without converting either (see ParetoArchive)."""
+    new_ints = _integer_ids(new)
+    if archived is None:
+        return new if new_ints is None else new_ints
+    old_ints = archived if archived.dtype.kind in "iu" else _integer_ids(archived)  # stored as checked
+    old_kind, new_kind = _id_kind(archived, old_ints), _id_kind(new, new_ints)
+    if old_kind != new_kind:
+        raise TypeError(f"ids must be {old_kind} like the archive's (its first batch fixed their kind), "
+                        f"got {new_kind} ({new.dtype})")
+    if new_ints is None:
+        return np.concatenate([archived, new])
+    if new_ints.dtype == archived.dtype:
+        return np.concatenate([archived, new_ints])
+    joined = _integer_ids(np.concatenate([archived.astype(object), new_ints.astype(object)]))
+    assert joined is not None  # integers joined by integers
+    return joined

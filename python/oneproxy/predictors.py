@@ -35,7 +35,7 @@ from typing import Any, ClassVar, Protocol, Union, runtime_checkable
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from oneproxy import _additive, _mlp, spaces
+from oneproxy import _additive, _arguments, _mlp, spaces
 from oneproxy.correlation import spearman
 from oneproxy.datasets import Dataset
 from oneproxy.datasets import load as load_dataset
@@ -92,8 +92,12 @@ def load(path: PathLike) -> Any:
     kind = header.pop("kind")
     if kind not in kinds:
         raise ValueError(f"{os.fspath(path)!r} holds an unknown predictor kind {kind!r}")
-    space = spaces.get(header.pop("space"), **header.pop("space_params"))
-    return kinds[kind]._from_file(space, header, arrays)
+    try:
+        space = spaces.get(header.pop("space"), **header.pop("space_params"))
+        return kinds[kind]._from_file(space, header, arrays)
+    except KeyError as err:  # a field or an array the kind needs is missing
+        raise ValueError(f"{os.fspath(path)!r} holds a {kind} predictor without its {err.args[0]!r} "
+                         f"(a damaged or hand-made file: save the predictor again)") from None
 
 
 # ---------------------------------------------------------------------------- additive models
@@ -152,18 +156,15 @@ class LinearLatency:
 
     kind: ClassVar[str] = "LinearLatency"
 
-    def __init__(self, space: Space, weights: ArrayLike, constant: float, *, ridge: float = 0.0,
+    def __init__(self, space: Space | str, weights: ArrayLike, constant: float, *, ridge: float = 0.0,
                  fit_report: FitReport | None = None) -> None:
-        self.space = space
-        w = np.ascontiguousarray(weights, dtype=np.float64)
-        shape = (len(space.group_sizes), max(space.group_sizes))
-        if w.shape != shape:
-            raise ValueError(f"weights must have shape {shape} for {space.name}, got {w.shape}")
-        if not np.isfinite(w).all() or not math.isfinite(constant):
-            raise ValueError("weights and constant must be finite")
+        self.space = spaces.get(space)
+        w = self.space.check_weights(weights)
+        if not np.isfinite(w).all():
+            raise ValueError("weights must be finite")
         self.weights = w
-        self.constant = float(constant)
-        self.ridge = float(ridge)
+        self.constant = _arguments.real(constant, "constant")
+        self.ridge = _arguments.real(ridge, "ridge", 0.0)
         self.fit_report = fit_report
 
     @classmethod
@@ -195,12 +196,10 @@ class LinearLatency:
                              f"values; drop those rows first")
         if len(y) < 2:
             raise ValueError(f"need at least 2 architectures to fit, got {len(y)}")
-        if not ridge >= 0:
-            raise ValueError(f"ridge must be >= 0, got {ridge}")
-        if not 0 <= holdout < 1:
-            raise ValueError(f"holdout must be in [0, 1), got {holdout}")
+        ridge = _arguments.real(ridge, "ridge", 0.0)
+        holdout = _arguments.real(holdout, "holdout", 0.0, 1.0, open_high=True)
         X = space.features(c)
-        order = np.random.default_rng(seed).permutation(len(y))
+        order = np.random.default_rng(_arguments.seed(seed)).permutation(len(y))
         n_out = int(round(holdout * len(y)))
         test, train = order[:n_out], order[n_out:]
         report = FitReport(len(train), n_out, math.nan, math.nan, math.nan)

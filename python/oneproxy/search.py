@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from oneproxy import _core
+from oneproxy import _arguments, _core
 from oneproxy.pareto import nondominated_sort
 from oneproxy import checkpoints
 from oneproxy.scan import _check_objectives, _evaluate, _fingerprint
@@ -85,13 +85,16 @@ class SearchResult:
 
 
 def _constraints(constraints: Mapping[int, tuple[str, float]] | None, m: int) -> list[tuple[int, str, float]]:
+    if constraints is not None and not isinstance(constraints, Mapping):
+        raise ValueError(f"constraints must be a dict {{objective index: ('<=' or '>=', bound)}}, "
+                         f"e.g. {{1: ('<=', 25.0)}}, got {constraints!r}")
     out = []
     for k, rule in (constraints or {}).items():
-        if not isinstance(k, (int, np.integer)) or not 0 <= k < m:
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= k < m:
             raise ValueError(f"constraints key {k!r} is not an objective index (0-{m - 1})")
         if not (isinstance(rule, tuple) and len(rule) == 2 and rule[0] in ("<=", ">=")):
             raise ValueError(f"constraints[{k}] must be ('<=', bound) or ('>=', bound), got {rule!r}")
-        out.append((int(k), rule[0], float(rule[1])))
+        out.append((int(k), rule[0], _arguments.real(rule[1], f"constraints[{k}]'s bound")))
     return out
 
 
@@ -182,17 +185,14 @@ def evolve(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] 
     space = get(space)
     objs, maximise = _check_objectives(space, objectives, senses)
     m = len(objs)
-    population, generations = int(population), int(generations)
-    if population < 4:
-        raise ValueError(f"population must be at least 4, got {population}")
-    if generations < 0:
-        raise ValueError(f"generations must be >= 0, got {generations}")
+    population = _arguments.integer(population, "population", 4)
+    generations = _arguments.integer(generations, "generations", 0)
     rules = _constraints(constraints, m)
-    if not 0.0 <= crossover_rate <= 1.0:
-        raise ValueError(f"crossover_rate must be in [0, 1], got {crossover_rate}")
-    if mutation_rate is not None and not 0.0 <= mutation_rate <= 1.0:
-        raise ValueError(f"mutation_rate must be in [0, 1], got {mutation_rate}")
-    mutation = 0.5 / space.n_positions if mutation_rate is None else float(mutation_rate)
+    seed = _arguments.seed(seed)
+    crossover_rate = _arguments.real(crossover_rate, "crossover_rate", 0.0, 1.0)
+    if mutation_rate is not None:
+        mutation_rate = _arguments.real(mutation_rate, "mutation_rate", 0.0, 1.0)
+    mutation = 0.5 / space.n_positions if mutation_rate is None else mutation_rate
     sign = np.where(maximise, -1.0, 1.0)
 
     def evaluate(c: NDArray[np.uint8]) -> NDArray[np.float64]:

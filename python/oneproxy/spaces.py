@@ -38,9 +38,10 @@ Examples
 from __future__ import annotations
 
 import functools
+import numbers
 import operator
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from importlib.resources import files
 from typing import Any, ClassVar, Union
 
@@ -48,7 +49,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import ArrayLike, NDArray
 
-from oneproxy import _core, _radix
+from oneproxy import _arguments, _core, _radix
 from oneproxy.threads import run_kernel
 
 __all__ = ["Space", "NASBench201", "FBNet", "OFAMobileNetV3", "get", "available"]
@@ -56,15 +57,12 @@ __all__ = ["Space", "NASBench201", "FBNet", "OFAMobileNetV3", "get", "available"
 Indices = Union[int, Sequence[int], NDArray, tuple[NDArray[np.uint64], NDArray[np.uint64]]]
 Seed = Union[int, np.random.Generator, None]
 _M64 = (1 << 64) - 1
-
-
-def _rng(seed: Seed) -> np.random.Generator:
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+_MAX_RESOLUTION = 4096  # px; far beyond once-for-all's 224, small enough for every int array
 
 
 def _seed(seed: Seed) -> int:
     """A seed for the core's variation generator (64 bits), drawn from `seed`'s NumPy generator."""
-    return int(_rng(seed).bit_generator.random_raw())
+    return int(_arguments.rng(seed).bit_generator.random_raw())
 
 
 class Space:
@@ -112,10 +110,7 @@ class Space:
 
     def values(self, position: int) -> tuple[Any, ...]:
         """What the codes of column `position` mean (op names, kernel sizes, pixels, ...)."""
-        if isinstance(position, bool) or not isinstance(position, (int, np.integer)) \
-                or not 0 <= position < self.n_positions:
-            raise ValueError(f"position must be an integer in [0, {self.n_positions}), got {position!r}")
-        return self._values(int(position))
+        return self._values(_arguments.integer(position, "position", 0, self.n_positions - 1))
 
     def _values(self, position: int) -> tuple[Any, ...]:
         raise NotImplementedError
@@ -150,11 +145,14 @@ class Space:
         """Radix of each digit an index is written in (position 0 most significant)."""
         return self._radices
 
-    def digit_tables(self, weights: NDArray[np.float64]) -> NDArray[np.float64]:
+    def digit_tables(self, weights: ArrayLike) -> NDArray[np.float64]:
         """An additive model over the one-hot groups (``weights`` (groups, max size), as
         `~oneproxy.predictors.LinearLatency.weights`) as one table per index digit
         (digits, max radix): the model's value is its constant plus one entry per digit."""
-        return np.ascontiguousarray(weights[:, :int(self._radices.max())], dtype=np.float64)
+        return self._digit_tables(self.check_weights(weights))
+
+    def _digit_tables(self, weights: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.ascontiguousarray(weights[:, :int(self._radices.max())])
 
     def groups(self, choices: ArrayLike) -> NDArray[np.int16]:
         """Codes of the one-hot groups (n, len(group_sizes)); -1 where a group is inactive."""
@@ -203,6 +201,16 @@ class Space:
             raise ValueError(f"{name}[{i}, {p}] = {arr[i, p]} is out of range: {self.names[p]} has "
                              f"{self.n_choices[p]} choices (codes 0-{self.n_choices[p] - 1})")
         return np.ascontiguousarray(arr, dtype=np.uint8)
+
+    def check_weights(self, weights: ArrayLike, name: str = "weights") -> NDArray[np.float64]:
+        """`weights` of an additive model as a C-contiguous float64 array (len(group_sizes),
+        max(group_sizes)), one row per one-hot group; ValueError naming `name` otherwise."""
+        arr = np.asarray(weights)
+        shape = (len(self.group_sizes), max(self.group_sizes))
+        if arr.dtype.kind not in "biuf" or arr.shape != shape:
+            raise ValueError(f"{name} must have shape {shape} (one row per one-hot group of {self.name}) "
+                             f"and hold real numbers, got shape {arr.shape}, dtype {arr.dtype}")
+        return np.ascontiguousarray(arr, dtype=np.float64)
 
     def canonical(self, choices: ArrayLike) -> NDArray[np.uint8]:
         """A copy of `choices` (n, P) with unused entries set to 0 (a no-op for most spaces)."""
@@ -253,7 +261,7 @@ class Space:
         if isinstance(indices, tuple):
             if len(indices) != 2:
                 raise ValueError("indices given as a tuple must be a pair (hi, lo) of uint64 arrays")
-            hi, lo = (np.ascontiguousarray(a, dtype=np.uint64).ravel() for a in indices)
+            hi, lo = (_word(a, name) for a, name in zip(indices, ("hi", "lo")))
             if hi.shape != lo.shape:
                 raise ValueError(f"indices (hi, lo) must have equal lengths, got {hi.shape} and {lo.shape}")
         else:
@@ -291,10 +299,8 @@ class Space:
 
     def sample(self, n: int, seed: Seed = None) -> NDArray[np.uint8]:
         """`n` architectures drawn uniformly from the canonical ones (with replacement), (n, P)."""
-        n = operator.index(n)
-        if n < 0:
-            raise ValueError(f"n must be >= 0, got {n}")
-        rng = _rng(seed)
+        n = _arguments.integer(n, "n", 0)
+        rng = _arguments.rng(seed)
         digits = np.stack([rng.integers(0, int(r), n) for r in self._radices], axis=1) \
             if n else np.zeros((0, len(self._radices)), dtype=np.int64)
         return self._from_digits(digits.astype(np.uint8 if self._radices.max() < 256 else np.uint16))
@@ -305,10 +311,8 @@ class Space:
         Not uniform over architectures: for once-for-all each stage's depth is uniform (a
         uniform architecture is 4 blocks deep in 89 % of stages), as a genetic algorithm's random
         initial population over the raw decisions. Rows are not canonical (see `canonical`)."""
-        n = operator.index(n)
-        if n < 0:
-            raise ValueError(f"n must be >= 0, got {n}")
-        u = _rng(seed).random((n, self.n_positions))
+        n = _arguments.integer(n, "n", 0)
+        u = _arguments.rng(seed).random((n, self.n_positions))
         return (u * self.n_choices).astype(np.uint8)
 
     def features(self, choices: ArrayLike, dtype: type = np.float64) -> NDArray:
@@ -332,9 +336,7 @@ class Space:
         ``canonical=False`` treats rows as genotypes: unused entries (a once-for-all block past
         its stage's depth) mutate too and are kept, so a later, deeper stage inherits them."""
         c = self.canonical(choices) if canonical else self.check_choices(choices).copy()
-        rate = 1.0 / self.n_positions if rate is None else float(rate)
-        if not 0.0 <= rate <= 1.0:
-            raise ValueError(f"rate must be in [0, 1], got {rate}")
+        rate = 1.0 / self.n_positions if rate is None else _arguments.real(rate, "rate", 0.0, 1.0)
         _core.mutate(c, _seed(seed), rate, self.n_choices, self._switch, self._threshold, canonical)
         return self.canonical(c) if canonical else c
 
@@ -362,6 +364,23 @@ class Space:
 
     def __hash__(self) -> int:
         return hash((self.name, repr(self.params)))
+
+
+def _word(part: Any, name: str) -> NDArray[np.uint64]:
+    """One half of an index pair (hi, lo) as uint64, or ValueError quoting the offending value:
+    a float, a negative number or one of 2**64 or more would be truncated or wrap around."""
+    arr = np.asarray(part)
+    expected = "indices (hi, lo) must hold integers in [0, 2**64)"
+    if arr.size and arr.dtype.kind not in "uiO":
+        raise ValueError(f"{expected}, got {name} of dtype {arr.dtype}")
+    if arr.dtype.kind == "i" and (arr < 0).any():
+        raise ValueError(f"{expected}, got {arr[arr < 0].flat[0]} in {name}")
+    if arr.dtype == object:
+        bad = [v for v in arr.ravel().tolist() if isinstance(v, bool) or not isinstance(v, numbers.Integral)
+               or not 0 <= int(v) <= _M64]
+        if bad:
+            raise ValueError(f"{expected}, got {bad[0]!r} in {name}")
+    return np.ascontiguousarray(arr, dtype=np.uint64).ravel()
 
 
 # ---------------------------------------------------------------------------- NAS-Bench-201
@@ -490,7 +509,7 @@ class OFAMobileNetV3(Space):
     Parameters
     ----------
     resolutions : sequence of int
-        Input resolutions in pixels (default 128, 132, ..., 224: once-for-all's 25).
+        Input resolutions in pixels, 1 to 4096 (default 128, 132, ..., 224: once-for-all's 25).
     """
 
     name = "ofa-mbv3"
@@ -500,9 +519,11 @@ class OFAMobileNetV3(Space):
     _STAGE = 7371  # 9**2 + 9**3 + 9**4 canonical (depth, blocks) settings of a stage
 
     def __init__(self, resolutions: Sequence[int] = range(128, 225, 4)) -> None:
-        res = tuple(operator.index(r) for r in resolutions)
-        if not res or len(set(res)) != len(res) or min(res) < 1 or len(res) > 255:
-            raise ValueError(f"resolutions must be 1 to 255 distinct positive ints, got {resolutions!r}")
+        if isinstance(resolutions, (str, bytes)) or not isinstance(resolutions, Iterable):
+            raise ValueError(f"resolutions must be a sequence of ints (pixels), got {resolutions!r}")
+        res = tuple(_arguments.integer(r, f"resolutions[{k}]", 1, _MAX_RESOLUTION) for k, r in enumerate(resolutions))
+        if not res or len(set(res)) != len(res) or len(res) > 255:
+            raise ValueError(f"resolutions must be 1 to 255 distinct ints, got {resolutions!r}")
         self.resolutions = res
         self.names = ("resolution", *(f"depth_{s}" for s in range(5)),
                       *(f"kernel_{b}" for b in range(20)), *(f"expand_{b}" for b in range(20)))
@@ -548,7 +569,7 @@ class OFAMobileNetV3(Space):
         return (*(f"r={r}" for r in self.resolutions),
                 *(f"block_{b}=k{k}_e{e}" for b in range(20) for k in self.KERNELS for e in self.EXPANDS))
 
-    def digit_tables(self, weights: NDArray[np.float64]) -> NDArray[np.float64]:
+    def _digit_tables(self, weights: NDArray[np.float64]) -> NDArray[np.float64]:
         # digit 0 (resolution) takes group 0's row; a stage digit sums its used blocks' entries
         out = np.zeros((6, self._STAGE))
         out[0, :len(self.resolutions)] = weights[0, :len(self.resolutions)]
@@ -672,6 +693,6 @@ def get(name: str | Space, **params: Any) -> Space:
     """A space by registry name (``"nb201"``, ``"fbnet"``, ``"ofa-mbv3"``); a Space passes through."""
     if isinstance(name, Space):
         return name
-    if name not in _SPACES:
+    if not isinstance(name, str) or name not in _SPACES:
         raise ValueError(f"space must be one of {', '.join(_SPACES)}, got {name!r}")
     return _SPACES[name](**params)

@@ -31,6 +31,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from oneproxy import _arguments
 from oneproxy.adaptation import adapt
 from oneproxy.correlation import kendall_matrix, spearman, spearman_matrix
 from oneproxy.datasets import Dataset
@@ -171,7 +172,7 @@ def reuse(accuracy: ArrayLike, proxy_latency: ArrayLike, target_latency: ArrayLi
     Parameters
     ----------
     accuracy : array of float, shape (n,)
-        Higher is better (any unit).
+        Higher is better (any unit); finite, as the latencies (NaN or inf raises ValueError).
     proxy_latency, target_latency : array of float, shape (n,)
         Latency (ms) on the proxy (measured or predicted) and measured on the target.
     budgets : array of float, optional
@@ -217,9 +218,10 @@ def _pair(accuracy: ArrayLike, latency: ArrayLike, name: str) -> tuple[NDArray, 
     if len(acc) == 0:
         raise ValueError("accuracy must not be empty")
     for a, label in ((acc, "accuracy"), (lat, name)):
-        if np.isnan(a).any():
-            raise ValueError(f"{label} holds NaN at {int(np.argmax(np.isnan(a)))}; leave those "
-                             f"architectures out")
+        if not np.isfinite(a).all():
+            k = int(np.argmax(~np.isfinite(a)))
+            raise ValueError(f"{label} holds {'NaN' if np.isnan(a[k]) else f'an infinite value ({a[k]})'} at {k}; "
+                             f"leave those architectures out")
     return acc, lat
 
 
@@ -320,7 +322,12 @@ def study(dataset: Dataset | str, samples: int = 70, seed: int = 0, *, seeds: Se
         Called after each target and seed.
     """
     ds = load_dataset(dataset) if isinstance(dataset, str) else dataset
-    seeds = [seed] if seeds is None else list(seeds)
+    samples = _arguments.integer(samples, "samples", 1)
+    seeds = [_arguments.seed(seed)] if seeds is None else \
+        [_arguments.seed(s, f"seeds[{k}]") for k, s in enumerate(seeds)]
+    if threshold is not None:
+        threshold = _arguments.real(threshold, "threshold")
+    reuse_metrics = _arguments.flag(reuse_metrics, "reuse_metrics")
     d = ds.n_devices
     proxies = _proxy_predictors(ds)
     full = np.asarray(spearman_matrix(ds.latency, nan_policy="omit"))
@@ -387,7 +394,8 @@ def samples_curve(dataset: Dataset | str, sizes: Sequence[int] = (10, 20, 30, 50
     `threshold`: ``{"sizes", "before", "adaproxy", "multi", "target_only"}``, each (len(sizes),)."""
     out: dict[str, list[float]] = {"sizes": [], "before": [], "adaproxy": [], "multi": [], "target_only": []}
     for k, n in enumerate(sizes):
-        summary = study(dataset, samples=int(n), seeds=seeds, threshold=threshold,
+        n = _arguments.integer(n, f"sizes[{k}]", 1)
+        summary = study(dataset, samples=n, seeds=seeds, threshold=threshold,
                         reuse_metrics=False).summary(threshold)
         out["sizes"].append(n)
         for key in ("before", "adaproxy", "multi", "target_only"):

@@ -1,0 +1,85 @@
+"""The checks of the public API's scalar arguments, one function per kind of argument.
+
+Each returns the value as the code below the boundary wants it (a Python int, float or bool, a
+NumPy generator) or raises ValueError naming the argument and what was expected, so that every
+function taking a count, a rate, a flag or a seed words its refusal the same way. bool is
+refused where a number is expected (``True`` is an int to Python, rarely to the caller), and so
+are integral floats where an integer is (``10.0`` samples is more likely a slip than a count).
+"""
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+
+__all__ = ["integer", "real", "flag", "seed", "rng"]
+
+
+def _interval(low: float | None, high: float | None, open_low: bool = False, open_high: bool = False) -> str:
+    a, b = (None if v is None else str(v) if isinstance(v, int) else f"{v:g}" for v in (low, high))  # 0.0 as 0
+    if a is not None and b is not None:
+        return f" in {'(' if open_low else '['}{a}, {b}{')' if open_high else ']'}"
+    if a is not None:
+        return f" {'>' if open_low else '>='} {a}"
+    if b is not None:
+        return f" {'<' if open_high else '<='} {b}"
+    return ""
+
+
+def integer(value: Any, name: str, low: int | None = None, high: int | None = None) -> int:
+    """`value` as a Python int in [low, high] (either bound optional); ValueError naming `name`
+    for anything else: bool, floats (integral ones too), strings, or a value out of range."""
+    interval = _interval(low, high)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name} must be an integer{interval}, got {value!r}")
+    x = int(value)
+    if (low is not None and x < low) or (high is not None and x > high):
+        raise ValueError(f"{name} must be{interval}, got {x}")
+    return x
+
+
+def real(value: Any, name: str, low: float | None = None, high: float | None = None, *,
+         open_low: bool = False, open_high: bool = False) -> float:
+    """`value` as a finite Python float in the interval from `low` to `high` (closed unless
+    `open_low`/`open_high`; either bound optional); ValueError naming `name` for a string,
+    bool, NaN, infinity or a value out of range."""
+    interval = _interval(low, high, open_low, open_high)
+    kind = "a number" if low is not None and high is not None else "a finite number"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise ValueError(f"{name} must be {kind}{interval}, got {value!r}")
+    x = float(value)
+    if (low is not None and (x <= low if open_low else x < low)) \
+            or (high is not None and (x >= high if open_high else x > high)):
+        raise ValueError(f"{name} must be{interval}, got {value!r}")
+    return x
+
+
+def flag(value: Any, name: str) -> bool:
+    """`value` as a bool; ValueError naming `name` for anything else (``'no'`` is not False)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def seed(value: Any, name: str = "seed") -> int:
+    """`value` as a seed: a non-negative integer (what NumPy's SeedSequence takes), else
+    ValueError naming `name`."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or int(value) < 0:
+        raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+    return int(value)
+
+
+def rng(value: Any, name: str = "seed") -> np.random.Generator:
+    """A NumPy generator from `value`: a generator itself (used, not copied), None (fresh
+    entropy) or a seed as `seed` checks it."""
+    if isinstance(value, np.random.Generator):
+        return value
+    if value is None:
+        return np.random.default_rng()
+    try:
+        return np.random.default_rng(seed(value, name))
+    except ValueError:
+        raise ValueError(f"{name} must be a non-negative integer, a numpy.random.Generator or None, "
+                         f"got {value!r}") from None
