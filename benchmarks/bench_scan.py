@@ -1,6 +1,7 @@
 """Scans: the C++ odometer against a vectorised NumPy block enumeration of the same range (both
 keep the Pareto front), the non-additive loop against calling its predictors on the same batches
-directly, exact_front on the whole FBNet space, and Dask against threads.
+directly, exact_front on the whole FBNet space, Dask against threads, and how soon Ctrl-C ends a
+scan against how soon it ends an idle process.
 
 Goals (issue 7): additive scan >= 2e8 candidates/s on 2 cores (1e9 range); the non-additive
 loop's overhead <= 30 % (ratio >= 0.77); exact_front on all of FBNet <= 10 s; Dask LocalCluster
@@ -9,6 +10,11 @@ loop's overhead <= 30 % (ratio >= 0.77); exact_front on all of FBNet <= 10 s; Da
 from __future__ import annotations
 
 import functools
+import signal
+import subprocess
+import sys
+import textwrap
+import time
 
 import numpy as np
 import pytest
@@ -124,3 +130,47 @@ def test_dask_local_cluster(benchmark, impl):
         scan(space, objs, senses, stop=10**7, progress=False, client=client)  # workers warm
         got = benchmark.pedantic(lambda: scan(space, objs, senses, stop=n, progress=False, client=client), rounds=2)
     assert got.n_evaluated == n
+
+
+# A process that prints "ready", then scans all of FBNet (9**22 candidates: years of work), or,
+# as the reference, sleeps; both with oneproxy loaded, so that their teardown costs the same.
+CHILD = textwrap.dedent("""
+    import signal, sys, time
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # a background shell ignores SIGINT
+    from oneproxy import predictors
+    from oneproxy.scan import scan
+    objs = [predictors.linear_latency("fbnet", d) for d in ("pixel3", "gold_6240")]
+    print("ready", flush=True)
+    if sys.argv[1] == "scan":
+        scan("fbnet", objs, ["min", "max"], progress=False)
+    else:
+        time.sleep(10**6)
+    print("finished", flush=True)
+""")
+
+
+def started(what: str) -> tuple[tuple[subprocess.Popen], dict]:
+    child = subprocess.Popen([sys.executable, "-c", CHILD, what], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert child.stdout.readline().strip() == b"ready"
+    time.sleep(1.0)  # well inside the scan
+    return (child,), {}
+
+
+def interrupted(child: subprocess.Popen) -> None:
+    child.send_signal(signal.SIGINT)
+    try:
+        child.wait(timeout=60)
+    finally:
+        child.kill()
+    out, err = child.communicate()
+    assert b"KeyboardInterrupt" in err and b"finished" not in out and child.returncode != 0
+
+
+@pytest.mark.parametrize("impl", ["oneproxy", "reference"])
+def test_ctrl_c_ends_a_scan(benchmark, impl):
+    """SIGINT to exit: a scan of all of FBNet against the same process asleep (issue 7: the scan
+    polls for signals every 50 ms and stops its threads within a chunk)."""
+    benchmark.group = goal("Ctrl-C to exit: scan of all FBNet vs idle process", 0.2)
+    benchmark.extra_info["impl"] = "sleeping-process" if impl == "reference" else impl
+    benchmark.pedantic(interrupted, setup=functools.partial(started, "scan" if impl == "oneproxy" else "sleep"),
+                       rounds=3)

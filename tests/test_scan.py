@@ -84,52 +84,61 @@ def minimised(V, senses) -> np.ndarray:
     return np.asarray(V, dtype=np.float64) * np.where(np.array(senses) == "max", -1.0, 1.0)
 
 
-def weakly_covered(A, B, tol) -> np.ndarray:
-    """For each row of A (minimised), whether some row of B is <= it + tol in every objective."""
+def weakly_covered(A, B) -> np.ndarray:
+    """For each row of A (minimised), whether some row of B is <= it in every objective."""
     A, B = np.asarray(A, dtype=np.float64), np.asarray(B, dtype=np.float64)
     if not len(B):
         return np.zeros(len(A), dtype=bool)
     if A.shape[1] == 2:  # the lowest second objective among rows of B low enough in the first
         order = np.argsort(B[:, 0], kind="stable")
         lowest = np.minimum.accumulate(B[order, 1])
-        k = np.searchsorted(B[order, 0], A[:, 0] + tol, side="right")
-        return (k > 0) & (lowest[np.maximum(k - 1, 0)] <= A[:, 1] + tol)
-    return np.concatenate([(B[None, :, :] <= A[k:k + 128, None, :] + tol).all(axis=2).any(axis=1)
+        k = np.searchsorted(B[order, 0], A[:, 0], side="right")
+        return (k > 0) & (lowest[np.maximum(k - 1, 0)] <= A[:, 1])
+    return np.concatenate([(B[None, :, :] <= A[k:k + 128, None, :]).all(axis=2).any(axis=1)
                            for k in range(0, len(A), 128)])
 
 
-def assert_same_up_to_ties(result, expected, senses, objectives, tol=1e-9):
-    """Real float weights: the scan sums in another order than predict, so values that tie
-    exactly in NumPy may differ in the last bit in C++ (and back), and that bit decides dominance
-    between such points (e.g. the fpga model has few distinct values, so its front is mostly
-    ties in that objective). The fronts must then agree up to near-ties: each reported value is
-    the prediction of its index (to 1e-12), and every point of either front is weakly dominated
-    within `tol` by a point of the other. A point found by one side only is thus dominated on the
-    other side by a point that ties with it, up to rounding, in some objective."""
-    got = pairs(result)
-    if not got:
-        assert not expected
-        return
-    pred = evaluate(objectives, result.space.decode(np.array([i for i, _ in got], dtype=object)))
-    np.testing.assert_allclose(np.array([v for _, v in got]), pred, rtol=0, atol=1e-12)
-    A = minimised([v for _, v in got], senses)
-    B = minimised([v for _, v in expected], senses)
-    assert weakly_covered(A, B, tol).all() and weakly_covered(B, A, tol).all()
+def assert_predicted(result, objectives):
+    """The scan's values are its objectives' predictions of its architectures, bit for bit."""
+    np.testing.assert_array_equal(result.front, evaluate(objectives, result.choices).reshape(result.front.shape))
 
 
 def digit_values(tables, radix, constant, indices) -> np.ndarray:
-    """Values of indices (int64) of a mixed-radix space: constant + one table entry per digit."""
+    """Values of indices (int64) of a mixed-radix space: constant + one table entry per digit,
+    added left to right (the order of LinearLatency.predict and of the core's archive)."""
     rest = np.asarray(indices, dtype=np.int64).copy()
-    V = np.tile(constant, (len(rest), 1))
+    digits = np.empty((len(rest), len(radix)), dtype=np.int64)
     for p in range(len(radix) - 1, -1, -1):
-        V += tables[p, rest % radix[p]]
+        digits[:, p] = rest % radix[p]
         rest //= radix[p]
+    V = np.tile(constant, (len(digits), 1))
+    for p in range(len(radix)):
+        V = V + tables[p, digits[:, p]]
     return V
 
 
-def core_scan(tables, radix, constant, start, stop, threads):
+def dominated_by(V, K) -> np.ndarray:
+    """For each row of V, whether some row of K dominates it (<= everywhere, < somewhere)."""
+    V, K = np.asarray(V, dtype=np.float64), np.asarray(K, dtype=np.float64)
+    return np.concatenate([((K[None, :, :] <= V[k:k + 512, None, :]).all(axis=2)
+                            & (K[None, :, :] < V[k:k + 512, None, :]).any(axis=2)).any(axis=1)
+                           for k in range(0, len(V), 512)]) if len(V) and len(K) else np.zeros(len(V), dtype=bool)
+
+
+def assert_is_front(V, keep) -> None:
+    """Rows `keep` of V (minimised) are exactly its non-dominated rows, duplicates included: no
+    row dominates one of them, and one of them dominates every other row (a dominated row is
+    dominated by a non-dominated one). Plain loops, O(n F), no Pareto code of oneproxy."""
+    keep = np.asarray(keep, dtype=np.int64)
+    assert len(set(keep.tolist())) == len(keep)
+    rest = np.setdiff1d(np.arange(len(V)), keep)
+    assert not dominated_by(V[keep], V).any()
+    assert dominated_by(V[rest], V[keep]).all()
+
+
+def core_scan(tables, radix, constant, start, stop, threads, slack=None, exact=None):
     return _core.scan_additive(tables, np.asarray(radix, dtype=np.uint32), constant, start >> 64, start & M64,
-                               stop >> 64, stop & M64, threads, None)
+                               stop >> 64, stop & M64, threads, None, slack, exact)
 
 
 def core_pairs(pts, hi, lo) -> list:
@@ -196,6 +205,41 @@ def test_core_scan_with_large_radices_and_threads(radix, m):
             assert core_pairs(pts, hi, lo) == expected, (start, stop, threads)
         if start == stop:
             assert pts.shape == (0, m) and len(hi) == len(lo) == 0
+
+
+@pytest.mark.parametrize("m", [2, 3, 4])
+def test_core_scan_on_near_ties_sums_left_to_right(m):
+    """Entries drawn from {0.1, 0.2, 0.3, 0.7}: sums in different orders differ in the last bit
+    for many indices, and equal sums tie often. The archive holds the sums left to right (the
+    constant, then digit 0, 1, ...), bit for bit, and its front is the brute-force front of
+    those sums, with the core's own slack or a larger one; where the sums are not exact the
+    survivors include that front."""
+    radix = [4] * 8  # 65,536 indices; the last five digits form the inner table
+    rng = np.random.default_rng(m)
+    tables = rng.choice([0.1, 0.2, 0.3, 0.7], size=(8, 4, m))
+    constant = np.full(m, 0.3)
+    slack = np.full(m, 1e-12)
+    V = digit_values(tables, radix, constant, np.arange(4**8))
+    expected = front_pairs(range(4**8), V, None)
+    assert_is_front(V, [i for i, _ in expected])
+    grouped = digit_values(tables[:3], radix[:3], constant, np.arange(4**8) // 4**5) \
+        + digit_values(tables[3:], radix[3:], np.zeros(m), np.arange(4**8) % 4**5)  # the core's fast sums
+    assert (grouped != V).any(axis=1).sum() > 1000  # the inner table's grouping splits ties
+    for args in [(), (slack, np.ones(m, dtype=bool))]:
+        pts, hi, lo, _ = core_scan(tables, radix, constant, 0, 4**8, 2, *args)
+        np.testing.assert_array_equal(pts, V[lo.astype(np.int64)])
+        assert core_pairs(pts, hi, lo) == expected
+    pts, hi, lo, _ = core_scan(tables, radix, constant, 0, 4**8, 2, slack, np.zeros(m, dtype=bool))
+    assert {i for i, _ in expected} <= set(lo.tolist())
+
+
+def test_core_scan_refuses_bad_slack_and_exact():
+    """slack and exact need one finite, non-negative value per objective."""
+    args = (np.zeros((2, 3, 2)), np.array([3, 3], dtype=np.uint32), np.zeros(2), 0, 0, 0, 9, 1, None)
+    for slack, exact, match in [(np.zeros(3), None, "slack must have shape"), (np.array([0, -1.0]), None, ">= 0"),
+                                (np.array([0, np.nan]), None, ">= 0"), (np.zeros(2), np.ones(3, dtype=bool), "exact")]:
+        with pytest.raises(ValueError, match=match):
+            _core.scan_additive(*args, slack, exact)
 
 
 def test_core_scan_keeps_every_exact_duplicate():
@@ -276,12 +320,54 @@ def test_scan_nb201_sub_range_of_official_indices():
     assert pairs(r) == expected
 
 
-@pytest.mark.parametrize("devices, senses", NB201_CASES[1:3])
-def test_scan_nb201_real_weights_agree_up_to_ties(devices, senses):
-    """With the real (unrounded) weights the fronts agree up to near-ties of summation order."""
+@pytest.mark.parametrize("devices, senses", [*NB201_CASES, (("fpga", "pixel3", "titanx_1"), ("min", "max", "min"))])
+def test_scan_nb201_real_weights_equal_brute_force(devices, senses):
+    """With the real (unrounded) weights too the front is that of predict, bit for bit."""
     objs = [model("nb201", d, exact=False) for d in devices]
     r = scan(NB201, objs, senses, progress=False)
-    assert_same_up_to_ties(r, brute(NB201, objs, senses), senses, objs)
+    assert pairs(r) == brute(NB201, objs, senses)
+    assert_predicted(r, objs)
+
+
+def grouped_sums(space, objectives, senses, choices) -> np.ndarray:
+    """Minimised values summed as the scan's fast path groups them: constant and the first
+    digits left to right, plus the sum of the last digits (its inner table)."""
+    V = []
+    for o in objectives:
+        W, d = space.digit_tables(o.weights), space._to_digits(choices).astype(np.int64)
+        P = W.shape[0]
+        Q = P - max(q for q in range(1, P) if np.prod(space.radices[P - q:].astype(float)) <= 1024)
+        head = np.full(len(d), o.constant)
+        for p in range(Q):
+            head = head + W[p, d[:, p]]
+        tail = np.zeros(len(d))
+        for p in range(Q, P):
+            tail = tail + W[p, d[:, p]]
+        V.append(head + tail)
+    return minimised(np.column_stack(V), senses)
+
+
+def test_scan_nb201_ties_do_not_depend_on_summation_order():
+    """Issue 19: the whole of NAS-Bench-201 under the fitted fpga (min), pixel3 (max) and
+    titanx_1 (min) models. fpga's weights repeat, so many architectures tie exactly under
+    predict, and the scan's grouped sums split some of these ties by ~4e-16, which kept points
+    that predict's values dominate and lost others (194 or 156 points, by the weights of the
+    day, against brute force's 181). The front must be the plain O(n^2) front of predict's
+    values over all 15,625 architectures, each value bit for bit, and exact_front's points."""
+    senses = ("min", "max", "min")
+    objs = [model("nb201", d, exact=False) for d in ("fpga", "pixel3", "titanx_1")]
+    c = NB201.decode(np.arange(NB201.size, dtype=np.uint64))
+    V = minimised(evaluate(objs, c), senses)
+    grouped = grouped_sums(NB201, objs, senses, c)
+    assert (grouped != V).any(axis=1).sum() > 1000  # the case is adversarial: the grouped sums split ties
+    r = scan(NB201, objs, senses, progress=False)
+    assert_is_front(V, r.indices.astype(np.int64))
+    assert_predicted(r, objs)
+    assert_is_front(V, pareto_front(V))
+    with pytest.raises(AssertionError):  # the front of the grouped sums is another one
+        assert_is_front(V, pareto_front(grouped))
+    assert {tuple(v) for v in exact_front(NB201, objs, senses).front.tolist()} == \
+        {tuple(v) for v in r.front.tolist()}
 
 
 @pytest.mark.parametrize("space, objectives, start", [
@@ -315,15 +401,20 @@ def test_scan_fbnet_ranges_equal_brute_force(start, stop, devices, senses):
         assert pairs(r) == expected
 
 
-def test_scan_fbnet_real_weights_agree_up_to_ties():
-    """Real float weights over FBNet ranges agree with brute force up to near-ties."""
-    objs = [model("fbnet", d, exact=False) for d in ("pixel3", "raspi4", "eyeriss")]
-    senses = ["min", "max", "max"]
-    r = scan(FB, objs, senses, stop=150_000, progress=False)
-    assert_same_up_to_ties(r, brute(FB, objs, senses, 0, 150_000), senses, objs)
+@pytest.mark.parametrize("devices, senses", [(("pixel3", "raspi4", "eyeriss"), ("min", "max", "max")),
+                                             (("fpga", "pixel3", "titanx_1"), ("min", "max", "min"))])
+def test_scan_fbnet_real_weights_equal_brute_force(devices, senses):
+    """Real float weights over FBNet ranges: the front of predict, bit for bit, on 1 and all threads."""
+    objs = [model("fbnet", d, exact=False) for d in devices]
+    expected = brute(FB, objs, senses, 0, 150_000)
+    for threads in (None, 1):
+        r = scan(FB, objs, senses, stop=150_000, threads=threads, progress=False)
+        assert pairs(r) == expected
+    assert_predicted(r, objs)
     objs, senses = objs[:2], senses[:2]
     r = scan(FB, objs, senses, start=FB.size - 10**6, progress=False)
-    assert_same_up_to_ties(r, brute(FB, objs, senses, FB.size - 10**6, FB.size), senses, objs)
+    assert pairs(r) == brute(FB, objs, senses, FB.size - 10**6, FB.size)
+    assert_predicted(r, objs)
 
 
 # ---------------------------------------------------------------------------- scan: samples
@@ -424,17 +515,33 @@ def test_scan_conditional_objective_across_two_resolutions():
     assert pairs(r) == expected
 
 
-def test_scan_real_note10_agrees_up_to_ties():
+def test_scan_real_note10_equals_brute_force():
     """The real Note10 predictor and a fitted linear model across two resolutions of the default
-    space (160 and 164 px) agree with brute force up to near-ties."""
+    space (160 and 164 px): a stage digit sums several blocks, so no order of the core's sums is
+    predict's; the survivors are evaluated again, and the front is predict's, bit for bit."""
     space = OFAMobileNetV3()
     note10, lin = note10_and_linear(space, exact=False)
     block = space.size // 25
     start, stop = 9 * block - 300_000, 9 * block + 300_000
     r = scan(space, [note10, lin], ["min", "max"], start=start, stop=stop, progress=False)
     assert r.n_evaluated == stop - start
-    assert_same_up_to_ties(r, brute(space, [note10, lin], ["min", "max"], start, stop), ["min", "max"],
-                           [note10, lin])
+    assert pairs(r) == brute(space, [note10, lin], ["min", "max"], start, stop)
+    assert_predicted(r, [note10, lin])
+
+
+def test_scan_ofa_three_linear_models_equal_brute_force():
+    """Three linear models over OFA (one of them taking few values, so with many exact ties)
+    on a range of 200,000 indices: predict's front, bit for bit."""
+    space = OFAMobileNetV3()
+    c = space.sample(600, 4)
+    rng = np.random.default_rng(4)
+    objs = [LinearLatency.fit(space, c, rng.normal(size=600)) for _ in range(2)]
+    objs.append(LinearLatency(space, np.round(objs[0].weights * 3) / 10, 0.1))
+    senses = ["min", "max", "min"]
+    start = 7 * space.size // 25 + 12_345_678
+    r = scan(space, objs, senses, start=start, stop=start + 200_000, progress=False)
+    assert pairs(r) == brute(space, objs, senses, start, start + 200_000)
+    assert_predicted(r, objs)
 
 
 def model_ofa_linear(space):
@@ -495,18 +602,18 @@ def test_exact_front_fbnet_with_five_active_positions(senses):
 
 
 def test_exact_front_of_real_models_covers_scanned_and_sampled_points():
-    """Real FBNet models: every scanned or sampled point is weakly dominated by the exact front
-    (within rounding), whose indices predict its values."""
+    """Real FBNet models: every scanned or sampled point is weakly dominated by the exact front,
+    whose indices predict its values bit for bit."""
     objs = [model("fbnet", d, exact=False) for d in ("pixel3", "raspi4")]
     senses = ["min", "max"]
     r = exact_front(FB, objs, senses)
     assert len(r.front) > 1000
-    np.testing.assert_allclose(evaluate(objs, r.choices), r.front, rtol=1e-12)
+    assert_predicted(r, objs)
     exact = minimised(r.front, senses)
     scanned = scan(FB, objs, senses, start=10**20, stop=10**20 + 10**6, progress=False)
     sampled = evaluate(objs, FB.sample(5_000, 5))
     for V in (scanned.front, sampled):
-        assert weakly_covered(minimised(V, senses), exact, 1e-9).all()
+        assert weakly_covered(minimised(V, senses), exact).all()
 
 
 @pytest.mark.parametrize("senses", [("min", "max"), ("max", "min")])
@@ -813,14 +920,19 @@ def _bad_inputs():
         ("other space", lambda: scan(FB, [ab()[0], nb()]), r"objectives\[1\] is over NASBench201"),
         ("sample and stop", lambda: scan(FB, ab(), sample=10, stop=100), "either sample or a range"),
         ("sample and start", lambda: scan(FB, ab(), sample=10, start=3), "either sample or a range"),
-        ("sample 0", lambda: scan(FB, ab(), sample=0), "sample must be positive"),
-        ("sample < 0", lambda: scan(FB, ab(), sample=-4), "sample must be positive"),
+        ("sample 0", lambda: scan(FB, ab(), sample=0), "sample must be >= 1, got 0"),
+        ("sample < 0", lambda: scan(FB, ab(), sample=-4), "sample must be >= 1, got -4"),
+        ("float start", lambda: scan(FB, ab(), start=1.5, stop=10), "start must be an integer, got 1.5"),
+        ("integral float stop", lambda: scan(FB, ab(), stop=10.0), "stop must be an integer, got 10.0"),
+        ("bool stop", lambda: scan(FB, ab(), stop=True), "stop must be an integer, got True"),
+        ("float sample", lambda: scan(FB, ab(), sample=5.0), r"sample must be an integer >= 1, got 5.0"),
+        ("string seed", lambda: scan(FB, ab(), sample=5, seed="x"), "seed must be a non-negative integer"),
         ("no objectives", lambda: scan(FB, []), "objectives must not be empty"),
         ("not an objective", lambda: scan(FB, [ab()[0], 3.0]), r"objectives\[1\] must be a predictor"),
-        ("client non-additive", lambda: scan(OFAMobileNetV3(), [predictors.ofa_accuracy()], client=object()),
+        ("client non-additive", lambda: scan(OFAMobileNetV3(), [predictors.ofa_accuracy()], client="local"),
          "client="),
-        ("client callable", lambda: scan(FB, [ab()[0], call], stop=10, client=object()), "client="),
-        ("client sample", lambda: scan(FB, ab(), sample=10, client=object()), "client="),
+        ("client callable", lambda: scan(FB, [ab()[0], call], stop=10, client="local"), "client="),
+        ("client sample", lambda: scan(FB, ab(), sample=10, client="local"), "client="),
         ("wrong shape", lambda: scan(FB, [lambda c: np.zeros(3)], stop=10), r"objectives\[0\] returned shape"),
         ("NaN", lambda: scan(FB, [ab()[0], lambda c: np.full(len(c), np.nan)], stop=10), "NaN"),
         ("exact other space", lambda: exact_front(FB, [nb()]), r"objectives\[0\] is over NASBench201"),
@@ -837,6 +949,24 @@ def test_bad_input_names_the_problem(call, match):
     """Each bad input raises ValueError naming the argument and the problem."""
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_numpy_integers_are_taken_for_the_range_and_the_sample():
+    """start, stop and sample may be NumPy integers (of any width or signedness)."""
+    objs = [model("fbnet", "pixel3"), model("fbnet", "raspi4")]
+    r = scan(FB, objs, start=np.int32(5), stop=np.uint64(20_005), progress=False)
+    assert r.n_evaluated == 20_000 and pairs(r) == pairs(scan(FB, objs, start=5, stop=20_005, progress=False))
+    assert scan(FB, objs, sample=np.int64(1_000), seed=np.uint8(3), progress=False).n_evaluated == 1_000
+
+
+@pytest.mark.parametrize("client", [object(), 4, ["localhost:8786"]])
+def test_a_client_that_is_not_dask_is_refused(client):
+    """client= takes a dask.distributed.Client, "local" or an address, else a TypeError that
+    says so (it was an AttributeError from deep inside the Dask path)."""
+    pytest.importorskip("dask.distributed")
+    with pytest.raises(TypeError, match=r"client must be a dask.distributed.Client, \"local\" or a scheduler "
+                                        rf"address, got {type(client).__name__}"):
+        scan(FB, [model("fbnet", "pixel3")], stop=10, client=client, progress=False)
 
 
 # ---------------------------------------------------------------------------- Ctrl-C
@@ -859,31 +989,29 @@ INTERRUPTED = textwrap.dedent("""
 
 def test_core_scan_honours_ctrl_c():
     """SIGINT to a process inside a scan of all of FBNet (9**22 candidates: years of work) ends it
-    with KeyboardInterrupt within 1.5 s."""
+    with KeyboardInterrupt. (How soon is measured in benchmarks/bench_scan.py.)"""
     assert_ctrl_c_stops(INTERRUPTED)
 
 
 def assert_ctrl_c_stops(code: str) -> None:
     """Run `code` (it prints "ready", then works for long and prints "finished"), send SIGINT a
-    second after "ready": it must end with KeyboardInterrupt within 1.5 s."""
+    second after "ready": it must end with KeyboardInterrupt. No bound on how soon (timed
+    assertions are flaky here; the benchmarks time it), only a guard against a hang."""
     child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         assert child.stdout.readline().strip() == b"ready"
         time.sleep(1.0)
-        t = time.perf_counter()
         child.send_signal(signal.SIGINT)
-        child.wait(timeout=10)
-        elapsed = time.perf_counter() - t
+        child.wait(timeout=60)
     finally:
         child.kill()
         out, err = child.communicate()
     assert b"KeyboardInterrupt" in err and b"finished" not in out
     assert child.returncode != 0
-    assert elapsed < 1.5, elapsed
 
 
 @pytest.mark.parametrize("batch", [0, -1, 1.5, "8"])
 def test_a_batch_that_cannot_advance_is_refused(batch):
     """batch=0 advanced the loop by nothing: it never returned."""
-    with pytest.raises(ValueError, match="batch must be a positive integer"):
+    with pytest.raises(ValueError, match="batch must be"):
         scan(FB, [lambda c: np.zeros(len(c))], stop=100, batch=batch, progress=False)

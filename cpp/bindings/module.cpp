@@ -408,7 +408,9 @@ py::tuple scan_additive(py::array_t<double, py::array::c_style | py::array::forc
                         py::array_t<std::uint32_t, py::array::c_style | py::array::forcecast> radix,
                         py::array_t<double, py::array::c_style | py::array::forcecast> constant,
                         std::uint64_t start_hi, std::uint64_t start_lo, std::uint64_t stop_hi,
-                        std::uint64_t stop_lo, int threads, py::object progress) {
+                        std::uint64_t stop_lo, int threads, py::object progress,
+                        std::optional<py::array_t<double, py::array::c_style | py::array::forcecast>> slack,
+                        std::optional<py::array_t<bool, py::array::c_style | py::array::forcecast>> exact) {
     require_ndim(tables, "tables", 3);
     require_ndim(radix, "radix", 1);
     require_ndim(constant, "constant", 1);
@@ -423,6 +425,18 @@ py::tuple scan_additive(py::array_t<double, py::array::c_style | py::array::forc
         if (r < 1 || r > pr.max_choices) throw py::value_error("radix must be in [1, tables.shape[1]]");
     pr.table.assign(tables.data(), tables.data() + tables.size());
     pr.constant.assign(constant.data(), constant.data() + constant.size());
+    if (slack) {
+        if (slack->ndim() != 1 || static_cast<std::size_t>(slack->size()) != pr.objectives)
+            throw py::value_error("slack must have shape (m,), one value per objective");
+        pr.slack.assign(slack->data(), slack->data() + slack->size());
+        for (double g : pr.slack)
+            if (!(g >= 0) || !std::isfinite(g)) throw py::value_error("slack must be finite and >= 0");
+    }
+    if (exact) {
+        if (exact->ndim() != 1 || static_cast<std::size_t>(exact->size()) != pr.objectives)
+            throw py::value_error("exact must have shape (m,), one flag per objective");
+        pr.exact.assign(exact->data(), exact->data() + exact->size());
+    }
     const oneproxy::u128 start = (oneproxy::u128{start_hi} << 64) | start_lo;
     const oneproxy::u128 stop = (oneproxy::u128{stop_hi} << 64) | stop_lo;
     if (stop < start) throw py::value_error("stop must not be below start");
@@ -552,8 +566,12 @@ PYBIND11_MODULE(_core, m) {
           "The first n outputs of the xoshiro256** generator the variation operators use.");
     m.def("scan_additive", &scan_additive, py::arg("tables"), py::arg("radix"), py::arg("constant"),
           py::arg("start_hi"), py::arg("start_lo"), py::arg("stop_hi"), py::arg("stop_lo"),
-          py::arg("threads") = 0, py::arg("progress") = py::none(),
+          py::arg("threads") = 0, py::arg("progress") = py::none(), py::arg("slack") = py::none(),
+          py::arg("exact") = py::none(),
           "Pareto archive (points (F, m), index hi (F,), index lo (F,), evaluated) of the indices "
           "in [start, stop) of a mixed-radix space under additive, minimised objectives "
-          "tables (P, C, m) + constant (m,); the union of the threads' archives (filter it).");
+          "tables (P, C, m) + constant (m,), summed left to right; the union of the threads' "
+          "archives (filter it). slack (m,): the most by which two orders of summing a point's "
+          "terms can differ, doubled (default 0); objectives not `exact` (default: all are) "
+          "drop a point only when another is better by more than the slack.");
 }

@@ -88,4 +88,6 @@ def scan_additive(
     stop_lo: int,
     threads: int = 0,
     progress: Callable[[int], object] | None = None,
+    slack: NDArray[np.float64] | None = None,
+    exact: NDArray[np.bool_] | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.uint64], NDArray[np.uint64], int]: ...

@@ -35,20 +35,20 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import operator
 import os
 import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
-from oneproxy import _core, checkpoints
+from oneproxy import _arguments, _core, checkpoints
 from oneproxy.pareto import is_nondominated
+from oneproxy.predictors import LinearLatency
 from oneproxy.spaces import Space, get
 from oneproxy.threads import resolve
 
@@ -65,7 +65,8 @@ class ScanResult:
     ----------
     front : ndarray of float64, shape (F, m)
         Objective values of the non-dominated candidates (in the objectives' own units and
-        senses), sorted by the first objective.
+        senses), sorted by the first objective: their ``predict`` values, bit for bit, and the
+        front is that of these values whatever order the scan sums in.
     indices : ndarray, shape (F,)
         Their indices in the space: uint64 when the space's indices fit in 64 bits, else Python
         ints (object array).
@@ -95,10 +96,15 @@ class ScanResult:
 @dataclass(frozen=True)
 class _Additive:
     """An objective as digit tables: ``tables[r]`` (digits, max radix) and ``constant[r]`` for
-    each value r of digit 0 (one entry when it does not depend on digit 0)."""
+    each value r of digit 0 (one entry when it does not depend on digit 0); ``slack[r]``, twice
+    the most by which two orders of summing an architecture's terms can differ (`_slack`); and
+    whether ``predict`` sums exactly as the scan's archive does: the constant, then the digits'
+    entries left to right."""
 
     tables: NDArray[np.float64]  # (R, D, C)
     constant: NDArray[np.float64]  # (R,)
+    slack: NDArray[np.float64]  # (R,)
+    exact: bool
 
     @property
     def conditional(self) -> bool:
@@ -111,13 +117,38 @@ def _additive(space: Space, obj: Any) -> _Additive | None:
         return None
     shape = (len(space.group_sizes), max(space.group_sizes))
     if weights.shape == shape and np.ndim(constant) == 0:
-        return _Additive(space.digit_tables(weights)[None], np.array([float(constant)]))
+        tables = space.digit_tables(weights)
+        # LinearLatency's kernel adds the constant, then group 0, 1, ...: where the digits are
+        # the groups (NAS-Bench-201, FBNet), that is the order of the archive's sums
+        exact = type(obj).predict is LinearLatency.predict and tables.shape[0] == len(space.group_sizes) \
+            and [int(r) for r in space.radices] == list(space.group_sizes) \
+            and np.array_equal(tables, weights[:, :tables.shape[1]])
+        return _Additive(tables[None], np.array([float(constant)]), np.array([_slack(weights, float(constant))]),
+                         exact)
     if weights.ndim == 3 and weights.shape[1:] == shape and np.shape(constant) == (len(weights),) \
             and len(weights) == int(space.radices[0]):
         tables = np.stack([space.digit_tables(np.nan_to_num(w)) for w in weights])
         tables[:, 0] = 0.0  # the conditioning digit adds nothing itself
-        return _Additive(tables, np.asarray(constant, dtype=np.float64))
+        constants = np.asarray(constant, dtype=np.float64)
+        return _Additive(tables, constants, np.array([_slack(w[1:], c) for w, c in zip(weights, constants)]), False)
     return None
+
+
+def _slack(weights: NDArray[np.float64], constant: float) -> float:
+    """Twice the most by which two sums of one architecture's terms (the constant and one weight
+    per group) in different orders can differ.
+
+    Adding n terms x_i in any order errs by at most gamma_(n-1) sum |x_i|, gamma_k = k u / (1 - k u),
+    u = 2**-53 (Higham, Accuracy and Stability of Numerical Algorithms, 2002, sec. 4.2), and
+    sum |x_i| <= |constant| + sum_g max_c |weights[g, c]|. Comparing two points needs twice the
+    distance of two orders, about 4 n u sum |x_i|; 16 (n + 2) u leaves room for the rounding of
+    the comparisons themselves. The core takes the larger of this and its own bound over the
+    digit tables (it cannot see the terms a digit groups). A NaN constant (a resolution the
+    table lacks, refused when scanned) gives 0.
+    """
+    w = np.nan_to_num(np.abs(weights), nan=0.0, posinf=0.0)
+    magnitude = abs(constant) + float(w.max(axis=1).sum()) if np.isfinite(constant) else 0.0
+    return 16.0 * (len(weights) + 3) * 2.0**-53 * magnitude
 
 
 def _check_objectives(space: Space, objectives: Sequence[Any], senses: Sequence[str] | None
@@ -152,7 +183,8 @@ def _evaluate(objs: Sequence[Any], choices: NDArray[np.uint8]) -> NDArray[np.flo
 
 
 def _fingerprint(space: Space, objs: Sequence[Any], maximise: NDArray[np.bool_], extra: dict[str, Any]) -> str:
-    h = hashlib.sha256(json.dumps({"space": space.name, "params": space.params,
+    # "sums": the archive holds values summed in predict's order (earlier checkpoints do not)
+    h = hashlib.sha256(json.dumps({"space": space.name, "params": space.params, "sums": "predict",
                                    "maximise": maximise.tolist(), **extra}, sort_keys=True).encode())
     for obj in objs:
         add = _additive(space, obj)
@@ -272,26 +304,24 @@ def scan(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] | 
         Split the range into chunks run as Dask tasks (additive objectives only); see docs/scan.md.
     batch : int
         Rows per batch for non-additive objectives.
+
+    Raises
+    ------
+    ValueError
+        An argument out of range or of the wrong kind (a float or bool index, ...), named.
+    TypeError
+        A `client` that is not a Dask client, "local" or an address.
     """
     t0 = time.perf_counter()
     threads = resolve(threads)
-    if isinstance(batch, bool) or not isinstance(batch, (int, np.integer)) or batch < 1:
-        raise ValueError(f"batch must be a positive integer (rows per batch), got {batch!r}")
+    batch = _arguments.integer(batch, "batch", 1)
+    seed = _arguments.seed(seed)
+    _check_client(client)
     space = get(space)
     objs, maximise = _check_objectives(space, objectives, senses)
     sign = np.where(maximise, -1.0, 1.0)
     m = len(objs)
-    if sample is not None:
-        if stop is not None or start != 0:
-            raise ValueError("give either sample or a range (start, stop), not both")
-        sample = operator.index(sample)
-        if sample <= 0:
-            raise ValueError(f"sample must be positive, got {sample}")
-    start = operator.index(start)
-    stop = space.size if stop is None else operator.index(stop)
-    if not 0 <= start <= stop <= space.size:
-        raise ValueError(f"the range must satisfy 0 <= start <= stop <= size = {space.size}, got "
-                         f"start={start}, stop={stop}")
+    start, stop, sample = _check_range(space, start, stop, sample)
     total = sample if sample is not None else stop - start
     adds = [_additive(space, o) for o in objs]
     additive = sample is None and all(a is not None for a in adds) and \
@@ -320,7 +350,7 @@ def scan(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] | 
     if additive:
         problems = _problems(space, [a for a in adds if a is not None], sign)
         if client is not None:
-            done = _scan_dask(client, space, problems, start + position, stop, archive, bar, evaluated)
+            done = _scan_dask(client, space, objs, sign, problems, start + position, stop, archive, bar, evaluated)
             position, evaluated = stop - start, evaluated + done
         else:
             seg = 1 << 22
@@ -328,7 +358,7 @@ def scan(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] | 
                 lo_idx = start + position
                 hi_idx = min(stop, lo_idx + seg)
                 s0 = time.perf_counter()
-                done = _scan_range(space, problems, lo_idx, hi_idx, threads, archive,
+                done = _scan_range(space, objs, sign, problems, lo_idx, hi_idx, threads, archive,
                                    functools.partial(_offset, bar, evaluated))
                 evaluated += done
                 position = hi_idx - start
@@ -366,6 +396,30 @@ def scan(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] | 
     return _result(space, archive, maximise, sign, evaluated, spent)
 
 
+def _check_range(space: Space, start: Any, stop: Any, sample: Any) -> tuple[int, int, int | None]:
+    """(start, stop, sample) checked: integers, a range within the space or a positive sample."""
+    start = _arguments.integer(start, "start")
+    if sample is not None:
+        if stop is not None or start != 0:
+            raise ValueError("give either sample or a range (start, stop), not both")
+        sample = _arguments.integer(sample, "sample", 1)
+    stop = space.size if stop is None else _arguments.integer(stop, "stop")
+    if not 0 <= start <= stop <= space.size:
+        raise ValueError(f"the range must satisfy 0 <= start <= stop <= size = {space.size}, got "
+                         f"start={start}, stop={stop}")
+    return start, stop, sample
+
+
+def _check_client(client: Any) -> None:
+    if client is None or isinstance(client, str):
+        return
+    from dask.distributed import Client
+
+    if not isinstance(client, Client):
+        raise TypeError(f"client must be a dask.distributed.Client, \"local\" or a scheduler address, "
+                        f"got {type(client).__name__}")
+
+
 _DRAW_BLOCK = 1 << 16
 
 
@@ -393,21 +447,36 @@ def _result(space: Space, archive: _Archive, maximise: NDArray, sign: NDArray, e
     return ScanResult(front[order], indices, int(evaluated), float(seconds), space)
 
 
-def _problems(space: Space, adds: Sequence[_Additive], sign: NDArray) -> list[tuple[NDArray, NDArray]]:
-    """One (tables (D, C, m), constant (m,)) per value of digit 0 (a single one when no
-    objective depends on digit 0), objectives minimised."""
+class _Problem(NamedTuple):
+    """The objectives' digit tables for one value of digit 0, minimised."""
+
+    tables: NDArray[np.float64]  # (D, C, m)
+    constant: NDArray[np.float64]  # (m,)
+    slack: NDArray[np.float64]  # (m,)
+    exact: NDArray[np.bool_]  # (m,)
+
+
+def _problems(space: Space, adds: Sequence[_Additive], sign: NDArray) -> list[_Problem]:
+    """One problem per value of digit 0 (a single one when no objective depends on digit 0)."""
     R = int(space.radices[0]) if any(a.conditional for a in adds) else 1
+    exact = np.array([a.exact for a in adds])
     out = []
     for r in range(R):
         tables = np.stack([a.tables[r if a.conditional else 0] for a in adds], axis=2) * sign
         constant = np.array([a.constant[r if a.conditional else 0] for a in adds]) * sign
-        out.append((np.ascontiguousarray(tables), constant))
+        slack = np.array([a.slack[r if a.conditional else 0] for a in adds])
+        out.append(_Problem(np.ascontiguousarray(tables), constant, slack, exact))
     return out
 
 
-def _scan_range(space: Space, problems: list[tuple[NDArray, NDArray]], start: int, stop: int,
-                threads: int | None, archive: _Archive, progress: Callable[[int], None] | None) -> int:
-    """Scan [start, stop) in C++ (split where digit 0 changes if the tables depend on it)."""
+def _scan_range(space: Space, objs: Sequence[Any], sign: NDArray, problems: list[_Problem], start: int,
+                stop: int, threads: int | None, archive: _Archive, progress: Callable[[int], None] | None) -> int:
+    """Scan [start, stop) in C++ (split where digit 0 changes if the tables depend on it).
+
+    The front and its values are those of ``predict``, bit for bit: the core's archive sums
+    left to right as `LinearLatency` does (``exact`` objectives). For the others (a
+    once-for-all stage digit groups several blocks' terms) it keeps every point within the
+    slack of the front, and those columns are evaluated again here with ``predict``."""
     radix = space.radices.astype(np.uint32)
     block = space.size // int(radix[0])  # indices per value of digit 0
     done = 0
@@ -416,15 +485,19 @@ def _scan_range(space: Space, problems: list[tuple[NDArray, NDArray]], start: in
     for lo_idx, hi_idx, r in pieces:
         if hi_idx <= lo_idx:
             continue
-        tables, constant = problems[r]
-        if not np.isfinite(constant).all() or not np.isfinite(tables).all():
+        pr = problems[r]
+        if not np.isfinite(pr.constant).all() or not np.isfinite(pr.tables).all():
             raise ValueError(f"an objective has no value for {space.names[0]} = {space.values(0)[r]} "
                              f"(e.g. the Note10 table outside 160-224 px); scan a range without it")
-        pts, hi, lo, n = _core.scan_additive(tables, radix, constant, lo_idx >> 64, lo_idx & _M64,
+        pts, hi, lo, n = _core.scan_additive(pr.tables, radix, pr.constant, lo_idx >> 64, lo_idx & _M64,
                                              hi_idx >> 64, hi_idx & _M64, resolve(threads),
-                                             None if progress is None else functools.partial(_offset, progress, done))
+                                             None if progress is None else functools.partial(_offset, progress, done),
+                                             pr.slack, pr.exact)
         if not space.odometer_index:  # NAS-Bench-201 scanned whole: map numbers to official indices
             lo = space._index_from_number(lo)
+        again = [k for k in range(len(objs)) if not pr.exact[k]]
+        if again and len(pts):
+            pts[:, again] = _evaluate([objs[k] for k in again], space.decode((hi, lo))) * sign[again]
         archive.add(pts, hi, lo)
         done += int(n)
     return done
@@ -434,8 +507,8 @@ def _offset(report: Callable[[int], None], base: int, done: int) -> None:
     report(base + done)
 
 
-def _scan_dask(client: Any, space: Space, problems: list[tuple[NDArray, NDArray]], start: int,
-               stop: int, archive: _Archive, bar: _Bar, before: int) -> int:
+def _scan_dask(client: Any, space: Space, objs: Sequence[Any], sign: NDArray, problems: list[_Problem],
+               start: int, stop: int, archive: _Archive, bar: _Bar, before: int) -> int:
     """Chunks of the range as Dask tasks, each returning its small archive; merged as they come."""
     from dask.distributed import Client, LocalCluster, as_completed
 
@@ -449,7 +522,7 @@ def _scan_dask(client: Any, space: Space, problems: list[tuple[NDArray, NDArray]
         # task overhead stays small, small enough that a lost worker costs little.
         n_chunks = max(8, min(1 << 16, (stop - start) >> 28))
         edges = [start + (stop - start) * k // n_chunks for k in range(n_chunks + 1)]
-        futures = [client.submit(_dask_chunk, space, problems, a, b, pure=False)
+        futures = [client.submit(_dask_chunk, space, objs, sign, problems, a, b, pure=False)
                    for a, b in zip(edges[:-1], edges[1:]) if b > a]
         evaluated = 0
         for future in as_completed(futures):
@@ -466,10 +539,10 @@ def _scan_dask(client: Any, space: Space, problems: list[tuple[NDArray, NDArray]
                 cluster.close()
 
 
-def _dask_chunk(space: Space, problems: list[tuple[NDArray, NDArray]], start: int, stop: int
-                ) -> tuple[NDArray, NDArray, NDArray, int]:
-    archive = _Archive(problems[0][0].shape[2])
-    n = _scan_range(space, problems, start, stop, None, archive, None)  # None: the worker's threads
+def _dask_chunk(space: Space, objs: Sequence[Any], sign: NDArray, problems: list[_Problem], start: int,
+                stop: int) -> tuple[NDArray, NDArray, NDArray, int]:
+    archive = _Archive(len(objs))
+    n = _scan_range(space, objs, sign, problems, start, stop, None, archive, None)  # None: the worker's threads
     return archive.points, archive.hi, archive.lo, n
 
 
@@ -499,7 +572,7 @@ def exact_front(space: Space | str, objectives: Sequence[Any], senses: Sequence[
     problems = _problems(space, adds, sign)
     first_values = range(radix[0]) if len(problems) > 1 else [None]
     for r in first_values:
-        tables, constant = problems[0 if r is None else r]
+        tables, constant = problems[0 if r is None else r][:2]
         if not np.isfinite(tables).all() or not np.isfinite(constant).all():
             continue  # no value for this first digit (the Note10 table outside 160-224 px)
         points = constant[None, :].copy()

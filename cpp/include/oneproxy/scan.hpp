@@ -10,6 +10,16 @@
 //   lowest last objective among archive points in strictly lower cells. A candidate above it
 //   is dominated (strictly, so exact duplicates of archive points are never rejected here) and
 //   costs one load and one compare; the rest go through the exact archive test.
+//
+// Those sums group the terms otherwise than a predictor's left-to-right sum (constant, then
+// digit 0, 1, ...), so they may differ from the prediction in the last bits, and such a bit
+// decides dominance between points that tie under the predictor. So the grid rejects a
+// candidate only when an archive point is better by more than a slack (at least twice the
+// largest such difference) in every objective, and what reaches the archive is summed again
+// left to right. Where that is the predictor's own sum (`exact`), the archive compares exactly;
+// elsewhere (a predictor whose terms are finer than the digits, in another order; the caller
+// gives a slack that covers them) it drops a point only when another is better by more than
+// the slack, and the caller evaluates the survivors again and filters them.
 #pragma once
 
 #include <algorithm>
@@ -33,21 +43,28 @@ struct AdditiveProblem {
     std::vector<std::uint32_t> radix;  // per position, position 0 most significant
     std::vector<double> table;         // [p][c][k], c < max_choices (padded)
     std::vector<double> constant;      // [k]
+    std::vector<double> slack;         // [k], >= 0: at least the scan's own bound (empty: that)
+    std::vector<char> exact;           // [k]: the left-to-right sum is the objective (empty: all)
 
     double at(std::size_t p, std::size_t c, std::size_t k) const {
         return table[(p * max_choices + c) * objectives + k];
     }
 };
 
-// Pareto archive of (point, index), duplicates of a point kept, with the grid filter.
+// Pareto archive of (point, index), duplicates of a point kept, with the grid filter. The grid
+// rejects v when an archive point a has a < v - slack in every objective; the archive drops v
+// when a <= v - margin in every objective and < in one (margin: 0 where exact, else slack).
 class ScanArchive {
 public:
     static constexpr int kGrid1 = 1024, kGrid2 = 64;
 
-    ScanArchive(std::size_t m, const std::vector<double>& lo, const std::vector<double>& hi) : m_(m) {
+    ScanArchive(std::size_t m, const std::vector<double>& lo, const std::vector<double>& hi,
+                const std::vector<double>& slack, const std::vector<double>& margin)
+        : m_(m), slack_(slack), margin_(margin), shifted_(m) {
         for (std::size_t k = 0; k < std::min<std::size_t>(m, 2); ++k) {
             const double span = hi[k] - lo[k];
             lo_[k] = lo[k];
+            query_lo_[k] = lo[k] + slack[k];  // the cell of v - slack, without a subtraction per candidate
             inv_[k] = span > 0 ? (m == 2 ? kGrid1 : kGrid2) / span : 0.0;
         }
         if (m == 2) grid_.assign(kGrid1, kInf);
@@ -56,32 +73,24 @@ public:
 
     // True when `v` is certainly dominated (one load and a compare).
     bool quick_reject(const double* v) const {
-        if (m_ == 2) return v[1] > grid_[cell(v[0], 0, kGrid1)];
-        if (m_ == 3) return v[2] > grid_[cell(v[0], 0, kGrid2) * kGrid2 + cell(v[1], 1, kGrid2)];
+        if (m_ == 2) return v[1] > grid_[cell(v[0], query_lo_[0], 0, kGrid1)];
+        if (m_ == 3)
+            return v[2] > grid_[cell(v[0], query_lo_[0], 0, kGrid2) * kGrid2 + cell(v[1], query_lo_[1], 1, kGrid2)];
         return false;
     }
 
     // The exact test; inserts `v` (removing what it dominates) unless it is dominated.
     void offer(const double* v, u128 id) {
         const std::size_t n = ids_.size();
-        for (std::size_t i = 0; i < n; ++i) {
-            const double* a = &points_[i * m_];
-            bool le = true, lt = false;
-            for (std::size_t k = 0; k < m_; ++k) {
-                le &= a[k] <= v[k];
-                lt |= a[k] < v[k];
-            }
-            if (le && lt) return;
-        }
+        double* w = shifted_.data();
+        for (std::size_t k = 0; k < m_; ++k) w[k] = v[k] - margin_[k];
+        for (std::size_t i = 0; i < n; ++i)
+            if (dominates(&points_[i * m_], w)) return;
+        for (std::size_t k = 0; k < m_; ++k) w[k] = v[k] + margin_[k];
         std::size_t keep = 0;
         for (std::size_t i = 0; i < n; ++i) {
             const double* a = &points_[i * m_];
-            bool ge = true, gt = false;
-            for (std::size_t k = 0; k < m_; ++k) {
-                ge &= v[k] <= a[k];
-                gt |= v[k] < a[k];
-            }
-            if (ge && gt) continue;  // dominated by v
+            if (dominates(w, a)) continue;
             if (keep != i) {
                 std::copy(a, a + m_, &points_[keep * m_]);
                 ids_[keep] = ids_[i];
@@ -101,24 +110,37 @@ public:
 private:
     static constexpr double kInf = std::numeric_limits<double>::infinity();
 
+    bool dominates(const double* a, const double* b) const {
+        bool le = true, lt = false;
+        for (std::size_t k = 0; k < m_; ++k) {
+            le &= a[k] <= b[k];
+            lt |= a[k] < b[k];
+        }
+        return le && lt;
+    }
+
     // floor((x - lo) * inv), clamped: monotone in x, so a lower cell means a lower x.
-    int cell(double x, int k, int cells) const {
-        const double c = (x - lo_[k]) * inv_[k];
+    int cell(double x, double lo, int k, int cells) const {
+        const double c = (x - lo) * inv_[k];
         return c <= 0 ? 0 : c >= cells - 1 ? cells - 1 : static_cast<int>(c);
     }
 
+    // The grid holds last objective + slack, so that quick_reject compares v itself.
     void update_grid(const double* a) {
         if (m_ == 2) {
-            for (int c = cell(a[0], 0, kGrid1) + 1; c < kGrid1; ++c) grid_[c] = std::min(grid_[c], a[1]);
+            const double y = a[1] + slack_[1];
+            for (int c = cell(a[0], lo_[0], 0, kGrid1) + 1; c < kGrid1; ++c) grid_[c] = std::min(grid_[c], y);
         } else if (m_ == 3) {
-            const int c0 = cell(a[0], 0, kGrid2), c1 = cell(a[1], 1, kGrid2);
+            const double y = a[2] + slack_[2];
+            const int c0 = cell(a[0], lo_[0], 0, kGrid2), c1 = cell(a[1], lo_[1], 1, kGrid2);
             for (int i = c0 + 1; i < kGrid2; ++i)
-                for (int j = c1 + 1; j < kGrid2; ++j) grid_[i * kGrid2 + j] = std::min(grid_[i * kGrid2 + j], a[2]);
+                for (int j = c1 + 1; j < kGrid2; ++j) grid_[i * kGrid2 + j] = std::min(grid_[i * kGrid2 + j], y);
         }
     }
 
     std::size_t m_;
-    double lo_[2] = {0, 0}, inv_[2] = {0, 0};
+    std::vector<double> slack_, margin_, shifted_;
+    double lo_[2] = {0, 0}, query_lo_[2] = {0, 0}, inv_[2] = {0, 0};
     std::vector<double> grid_;
     std::vector<double> points_;
     std::vector<u128> ids_;
@@ -169,8 +191,10 @@ inline ScanResult scan_additive(const AdditiveProblem& pr, u128 start, u128 stop
             }
         }
     }
-    // Bounds of every objective over the whole space, for the grids.
-    std::vector<double> lo(pr.constant), hi(pr.constant);
+    // Bounds of every objective over the whole space, for the grids, and the largest sum of a
+    // point's |terms|, for the slack.
+    std::vector<double> lo(pr.constant), hi(pr.constant), magnitude(m);
+    for (std::size_t k = 0; k < m; ++k) magnitude[k] = std::abs(pr.constant[k]);
     for (std::size_t p = 0; p < P; ++p)
         for (std::size_t k = 0; k < m; ++k) {
             double a = pr.at(p, 0, k), b = a;
@@ -180,6 +204,7 @@ inline ScanResult scan_additive(const AdditiveProblem& pr, u128 start, u128 stop
             }
             lo[k] += a;
             hi[k] += b;
+            magnitude[k] += std::max(std::abs(a), std::abs(b));
         }
 
     const u128 total = stop - start;
@@ -188,13 +213,38 @@ inline ScanResult scan_additive(const AdditiveProblem& pr, u128 start, u128 stop
     const u128 step = std::max<u128>(clamped, 1);
     const std::uint64_t n_chunks = static_cast<std::uint64_t>((total + step - 1) / step);
 
-    std::vector<ScanArchive> archives(std::max(threads, 1u), ScanArchive(m, lo, hi));
+    if (!(pr.slack.empty() || pr.slack.size() == m) || !(pr.exact.empty() || pr.exact.size() == m))
+        throw std::invalid_argument("slack and exact must hold one value per objective");
+    // Any two orders of adding P + 1 terms differ by at most 2 gamma_P sum |terms|, gamma_n =
+    // n u / (1 - n u) (Higham 2002, sec. 4.2); twice that for the two points compared, and room
+    // for the rounding of the comparisons: 16 (P + 3) u sum |terms|.
+    std::vector<double> slack(m), margin(m, 0.0);
+    constexpr double u = std::numeric_limits<double>::epsilon() / 2;
+    for (std::size_t k = 0; k < m; ++k) {
+        slack[k] = std::max(pr.slack.empty() ? 0.0 : pr.slack[k], 16.0 * static_cast<double>(P + 3) * u * magnitude[k]);
+        if (!(pr.exact.empty() || pr.exact[k])) margin[k] = slack[k];
+    }
+    std::vector<ScanArchive> archives(std::max(threads, 1u), ScanArchive(m, lo, hi, slack, margin));
     std::atomic<std::uint64_t> next{0};
     std::atomic<bool> stopped{false};
     parallel_for(archives.size(), threads, [&](std::size_t t) {
         ScanArchive& archive = archives[t];
         std::vector<std::uint32_t> digits(P);
-        std::vector<double> S((Q + 1) * m), v(m);
+        std::vector<std::uint32_t> tail(P - Q);
+        std::vector<double> S((Q + 1) * m), v(m), x(m);
+        // A candidate past the grid, summed left to right: the prefix, then its inner digits.
+        auto offer = [&](const double* base, std::uint64_t j_inner, u128 id) {
+            for (std::size_t q = P - Q; q-- > 0;) {
+                tail[q] = static_cast<std::uint32_t>(j_inner % pr.radix[Q + q]);
+                j_inner /= pr.radix[Q + q];
+            }
+            for (std::size_t k = 0; k < m; ++k) {
+                double s = base[k];
+                for (std::size_t q = 0; q < P - Q; ++q) s += pr.at(Q + q, tail[q], k);
+                x[k] = s;
+            }
+            archive.offer(x.data(), id);
+        };
         for (std::uint64_t c; (c = next.fetch_add(1)) < n_chunks;) {
             if (stop_flag.load(std::memory_order_relaxed)) {
                 stopped = true;
@@ -217,12 +267,12 @@ inline ScanResult scan_additive(const AdditiveProblem& pr, u128 start, u128 stop
                     for (std::uint64_t t2 = 0; t2 < n; ++t2) {
                         v[0] = b0 + T[(j + t2) * 2];
                         v[1] = b1 + T[(j + t2) * 2 + 1];
-                        if (!archive.quick_reject(v.data())) archive.offer(v.data(), index + t2);
+                        if (!archive.quick_reject(v.data())) offer(base, j + t2, index + t2);
                     }
                 } else {
                     for (std::uint64_t t2 = 0; t2 < n; ++t2) {
                         for (std::size_t k = 0; k < m; ++k) v[k] = base[k] + T[(j + t2) * m + k];
-                        if (!archive.quick_reject(v.data())) archive.offer(v.data(), index + t2);
+                        if (!archive.quick_reject(v.data())) offer(base, j + t2, index + t2);
                     }
                 }
                 index += n;
