@@ -75,7 +75,8 @@ def test_pareto(benchmark, case, impl):
         np.testing.assert_array_equal(got, expected)
 
 
-# Hypervolume in 4 to 9 objectives (WFG, issue 18), on non-dominated fronts and the issue's sets.
+# Hypervolume in 4 to 9 objectives (HV4D+ and WFG, issue 18), on non-dominated fronts, uniform
+# points (mostly dominated) and the issue's sets.
 @functools.cache
 def front(kind: str, n: int, m: int) -> np.ndarray:
     rng = np.random.default_rng(10 * n + m)
@@ -94,10 +95,18 @@ def front(kind: str, n: int, m: int) -> np.ndarray:
 
 HV_CASES = {
     # group: (kind, n, m, reference value, rounds)
-    goal("4-D hypervolume 1000 on a sphere", 2): ("sphere", 1000, 4, 1.1, 5),
-    goal("4-D hypervolume 300 on a simplex", 2): ("simplex", 300, 4, 1.0, 10),
-    goal("5-D hypervolume 300 on a sphere", 2): ("sphere", 300, 5, 1.1, 5),
-    goal("5-D hypervolume 1000 on a simplex", 2): ("simplex", 1000, 5, 1.0, 3),
+    goal("4-D hypervolume 100 on a sphere", 2): ("sphere", 100, 4, 1.1, 50),
+    goal("4-D hypervolume 300 on a simplex", 2): ("simplex", 300, 4, 1.0, 20),
+    goal("4-D hypervolume 1000 on a sphere", 2): ("sphere", 1000, 4, 1.1, 10),
+    goal("4-D hypervolume 100 x 4 uniform", 2): ("uniform", 100, 4, 1.0, 50),
+    goal("4-D hypervolume 300 x 4 uniform", 2): ("uniform", 300, 4, 1.0, 50),
+    goal("4-D hypervolume 1000 x 4 uniform", 2): ("uniform", 1000, 4, 1.0, 20),
+    goal("5-D hypervolume 100 on a simplex", 2): ("simplex", 100, 5, 1.0, 50),
+    goal("5-D hypervolume 300 on a sphere", 2): ("sphere", 300, 5, 1.1, 10),
+    goal("5-D hypervolume 1000 on a simplex", 2): ("simplex", 1000, 5, 1.0, 5),
+    goal("5-D hypervolume 100 x 5 uniform", 2): ("uniform", 100, 5, 1.0, 50),
+    goal("5-D hypervolume 300 x 5 uniform", 2): ("uniform", 300, 5, 1.0, 50),
+    goal("5-D hypervolume 1000 x 5 uniform", 2): ("uniform", 1000, 5, 1.0, 20),
     goal("6-D hypervolume 306 x 6 with duplicates", 2): ("sphere with duplicates", 306, 6, 1.1, 3),
     goal("6-D hypervolume 500 on a simplex", 2): ("simplex", 500, 6, 1.0, 3),
     goal("9-D hypervolume 100 x 9 uniform", 2): ("uniform", 100, 9, 1.0, 1),

@@ -4,14 +4,22 @@
 //   m = 2    one sweep in f1 order: O(n log n);
 //   m = 3    a sweep in f3 order over a staircase of (f1, f2) whose area is updated as points
 //            enter it (the HV3D idea): O(n log n);
-//   m >= 4   WFG (L. While, L. Bradstreet, L. Barone, "A fast way of calculating exact
+//   m = 4    HV4D+ (A. P. Guerreiro, C. M. Fonseca, "Computing and updating hypervolume
+//            contributions in up to four dimensions", IEEE Trans. Evol. Comput. 22(3), 2018):
+//            a sweep in f4 that adds each point's exclusive 3-D contribution, found in O(n)
+//            from linked lists that need no sorting: O(n^2);
+//   m >= 5   WFG (L. While, L. Bradstreet, L. Barone, "A fast way of calculating exact
 //            hypervolumes", IEEE Trans. Evol. Comput. 16(1), 2012): with the points sorted by
 //            f_m ascending, HV(S) = sum_a (r_m - f_m(p_a)) * [box(p_a) - HV(limit_a)] in
 //            m - 1 objectives, where limit_a = {max(p_a, p_j) : j < a} (the part of p_a's box
 //            that earlier points already cover) is cut down to its non-dominated points and
-//            computed the same way, down to the 3-D sweep. Worst case exponential in m like
-//            every known exact algorithm, but limit sets shrink fast: 100 x 9 random points
-//            take a fraction of a second where slicing (HSO, the previous method) took 14 min.
+//            computed the same way, down to HV4D+. Worst case exponential in m like every
+//            known exact algorithm, but limit sets shrink fast: 100 x 9 random points take a
+//            fraction of a second where slicing (HSO, an earlier method) took 14 min. At the
+//            last level (5 objectives) the limit sets come sorted and are cut down by cheap
+//            bounds instead of a full filter; that beats the dimension sweep over HV4D+
+//            (Fonseca, Paquete, Lopez-Ibanez 2006) that moocore uses for m = 5
+//            (benchmarks/bench_pareto.py).
 // Points that do not dominate the reference point strictly in every objective add nothing and
 // are dropped first; duplicates and dominated points add nothing either.
 #pragma once
@@ -123,7 +131,12 @@ inline double hypervolume_inside(const std::vector<double>& P, std::size_t m, co
     return hypervolume_3d(P, ref);
 }
 
-// ---------------------------------------------------------------------------- m >= 4: WFG
+// ---------------------------------------------------------------------------- m >= 4: HV4D+, WFG
+
+// Lets the caller stop a long computation.
+inline void poll(const std::function<bool()>& interrupted) {
+    if (interrupted && interrupted()) throw HypervolumeInterrupted();
+}
 
 // Volume of the box between p and the reference point in the first d objectives.
 inline double box_volume(const double* p, const double* ref, std::size_t d) {
@@ -132,52 +145,166 @@ inline double box_volume(const double* p, const double* ref, std::size_t d) {
     return v;
 }
 
-// Points of a 3-D set (stride 3) in ascending f3 order, swept with a staircase of (f1, f2)
-// kept in one flat vector: WFG's limit sets are small (tens to a few hundred points), where a
-// contiguous array beats a tree by far.
-class FlatSweep3 {
+// HV4D+ (A. P. Guerreiro, C. M. Fonseca, "Computing and updating hypervolume contributions in
+// up to four dimensions", IEEE Trans. Evol. Comput. 22(3), 2018): the 4-D volume as a sweep in
+// f4, HV = sum_a V3(S_a) * (f4(p_(a+1)) - f4(p_a)) with S_a the first a points, where the 3-D
+// volume V3 grows by the exclusive 3-D contribution of each point as it enters. Those are found
+// in O(n) each, so the whole takes O(n^2):
+//  - L, the points so far not weakly dominated in (f1, f2, f3) by another, is one list in
+//    (f3, f2, f1) lexicographic order. Each q in L keeps two neighbours among the points B(q)
+//    before it in L (the HV3D+ structure): cx(q), the one of least (f1, f2) with f2 < q.f2, and
+//    cy(q), the one of least (f2, f1) with f1 < q.f1. In the (f1, f2) staircase of B(q) they
+//    are q's neighbours, and the steps between them are the ones q covers.
+//  - So walking L in order and linking each q between cy(q) and cx(q) rebuilds the staircase
+//    of the points below any height without sorting. One pass does so up to a new point p,
+//    finds p's neighbours on that staircase and links p into L; the next sweeps upwards from p,
+//    taking from p's exclusive (f1, f2) area what each q covers of it (walking from cy(q) over
+//    the steps q hides, each hidden once) until a point covers p's box in (f1, f2). The same
+//    pass drops from L the points p dominates and makes p the cx or cy of the points above it
+//    where p is the better neighbour.
+// Sentinels close the staircase at (-inf, r2) and (r1, -inf) and the list at f3 = r3.
+class Hv4dPlus {
 public:
-    double volume(const double* P, std::size_t k, const double* ref) {
-        steps_.clear();
-        double volume = 0.0, area = 0.0;
+    explicit Hv4dPlus(const std::function<bool()>& interrupted) : interrupted_(interrupted) {}
+
+    // Hypervolume of the k rows of P (stride 4, inside the box, f4 ascending; dominated points
+    // and copies allowed).
+    double operator()(const double* P, std::size_t k, const double* ref) {
+        reset(k, ref);
+        double hv = 0.0, v3 = 0.0;
+        Node* witness = &nodes_[1];  // the last point found to dominate another
         for (std::size_t a = 0; a < k; ++a) {
-            const double* p = P + 3 * a;
-            area += add(p[0], p[1], ref);
-            const double z_next = a + 1 < k ? P[3 * (a + 1) + 2] : ref[2];
-            volume += area * (z_next - p[2]);
+            if ((a & 63) == 63) poll(interrupted_);
+            const double* p = P + 4 * a;
+            Node* node = &nodes_[3 + a];
+            *node = Node{p[0], p[1], p[2]};
+            // in a run of dominated points, one point often dominates the next too
+            const bool shadowed = (witness->x <= p[0]) & (witness->y <= p[1]) & (witness->z <= p[2]);
+            if (!shadowed && enter(node, witness)) v3 += sweep(node);
+            hv += v3 * ((a + 1 < k ? P[4 * (a + 1) + 3] : ref[3]) - p[3]);
         }
-        return volume;
-    }
-
-    void clear() { steps_.clear(); }
-
-    // Adds (x, y) and returns the area it adds to the staircase's dominated region.
-    double add(double x, double y, const double* ref) {
-        auto first = std::lower_bound(steps_.begin(), steps_.end(), x,
-                                      [](const Step& s, double v) { return s.x < v; });
-        if (first != steps_.end() && first->x == x && first->y <= y) return 0.0;
-        double h = first == steps_.begin() ? ref[1] : std::prev(first)->y;
-        if (h <= y) return 0.0;  // a step left of x is lower: (x, y) is dominated
-        double added = 0.0, at = x;
-        auto last = first;
-        for (; last != steps_.end() && last->y >= y; ++last) {  // the steps (x, y) covers
-            added += (last->x - at) * (h - y);
-            at = last->x;
-            h = last->y;
-        }
-        added += ((last == steps_.end() ? ref[0] : last->x) - at) * (h - y);
-        if (first == last) {
-            steps_.insert(first, Step{x, y});
-        } else {
-            *first = Step{x, y};
-            steps_.erase(first + 1, last);
-        }
-        return added;
+        return hv;
     }
 
 private:
-    struct Step { double x, y; };  // x increasing, y strictly decreasing
-    std::vector<Step> steps_;
+    struct Node {
+        double x, y, z;
+        Node* next = nullptr;   // L, (z, y, x) ascending
+        Node* right = nullptr;  // the staircase being rebuilt, x ascending
+        Node* cx = nullptr;
+        Node* cy = nullptr;
+    };
+
+    void reset(std::size_t k, const double* ref) {
+        constexpr double inf = std::numeric_limits<double>::infinity();
+        nodes_.resize(k + 3);
+        nodes_[0] = Node{-inf, ref[1], -inf};  // the staircase's left end, and L's head
+        nodes_[1] = Node{ref[0], -inf, -inf};  // the staircase's right end
+        nodes_[2] = Node{-inf, -inf, ref[2]};  // L's tail: covers everything at f3 = r3
+        nodes_[0].next = &nodes_[2];
+    }
+
+    // (z, y, x) lexicographic order of L.
+    static bool before(const Node* q, const Node* p) {
+        if (q->z != p->z) return q->z < p->z;
+        if (q->y != p->y) return q->y < p->y;
+        return q->x < p->x;
+    }
+    // Orders in which cx and cy are the least: (x, y, z) and (y, x, z).
+    static bool less_x(const Node* a, const Node* b) {
+        if (a->x != b->x) return a->x < b->x;
+        return a->y != b->y ? a->y < b->y : a->z < b->z;
+    }
+    static bool less_y(const Node* a, const Node* b) {
+        if (a->y != b->y) return a->y < b->y;
+        return a->x != b->x ? a->x < b->x : a->z < b->z;
+    }
+
+    // Area of [a, r1) x [b, r2) that the staircase leaves open, s being its last step with
+    // x < a: the strips under the steps from s on that are above b.
+    static double open_area(double a, double b, const Node* s) {
+        double area = 0.0;
+        for (double from = a; s->y > b; s = s->right) {
+            area += (s->right->x - from) * (s->y - b);
+            from = s->right->x;
+        }
+        return area;
+    }
+
+    // Rebuilds the staircase of the points of L before p, sets p's neighbours and links p into
+    // L; false, leaving p out, when a point of L weakly dominates p in (f1, f2, f3).
+    bool enter(Node* p, Node*& witness) {
+        const double px = p->x, py = p->y, pz = p->z;
+        Node* left = &nodes_[0];
+        left->right = &nodes_[1];
+        Node* prev = left;
+        Node* q = left->next;
+        for (; before(q, p); prev = q, q = q->next) {
+            if ((q->x <= px) & (q->y <= py)) {  // q->z <= pz
+                witness = q;
+                return false;
+            }
+            q->cy->right = q;
+            q->right = q->cx;
+        }
+        if (q->x <= px && q->y <= py && q->z <= pz) return false;  // a copy of p
+        // p's neighbours on the staircase: cy the last step with x < px, cx the first with
+        // y < py (none at x = px has y <= py: it would dominate p)
+        Node* s = left;
+        while (s->right->x < px) s = s->right;
+        p->cy = s;
+        while (s->y >= py) s = s->right;
+        p->cx = s;
+        p->next = q;
+        prev->next = p;
+        return true;
+    }
+
+    // p's exclusive 3-D volume against the other points of L (p just entered), updating L.
+    double sweep(Node* p) {
+        double area = open_area(p->x, p->y, p->cy), volume = 0.0, z = p->z;
+        Node* left = p->cy;  // the last step with x < p->x
+        bool open = true;    // some of p's (f1, f2) box is not covered yet
+        Node* prev = p;
+        for (Node* q = p->next;; q = q->next) {
+            const bool below_left = (q->x <= p->x) & (q->y <= p->y);
+            if (open) {
+                volume += area * (q->z - z);
+                z = q->z;
+                open = !below_left;
+                if (open) cover(p, q, area, left);
+            }
+            if (below_left && (q->x != p->x || q->y != p->y)) return volume;  // so is every later q
+            if ((p->x <= q->x) & (p->y <= q->y)) {  // p dominates q: q adds nothing from now on
+                prev->next = q->next;
+                continue;
+            }
+            if (p->y < q->y) {  // then p->x > q->x
+                if (less_x(p, q->cx)) q->cx = p;
+            } else if (p->x < q->x && less_y(p, q->cy)) {
+                q->cy = p;
+            }
+            prev = q;
+        }
+    }
+
+    // Takes from p's open area what q (above p in L, not covering p) covers of it, and links q
+    // into the staircase.
+    static void cover(const Node* p, Node* q, double& area, Node*& left) {
+        if (q->x < p->x) {  // q->y > p->y: q may cut the top off p's box
+            if (q->y <= left->y) {
+                area -= open_area(p->x, q->y, left);
+                left = q;
+            }
+        } else {
+            area -= open_area(q->x, std::max(q->y, p->y), q->cy);
+        }
+        q->cy->right = q;
+        q->right = q->cx;
+    }
+
+    const std::function<bool()>& interrupted_;
+    std::vector<Node> nodes_;  // the three sentinels, then the points in f4 order
 };
 
 // WFG (While, Bradstreet & Barone 2012): the hypervolume of points p_1..p_k sorted by the
@@ -187,16 +314,24 @@ private:
 // Every point of limit_a has f_d = f_d(p_a) (p_j has the smaller f_d), so both terms share
 // the factor (r_d - f_d(p_a)) and the bracket is a (d-1)-dimensional hypervolume of limit_a
 // projected on f_1..f_(d-1). Limit sets shrink fast once their dominated points are dropped,
-// which is what makes WFG fast. The recursion ends in the 3-D sweep.
+// which is what makes WFG fast. The recursion ends in HV4D+.
 class Wfg {
 public:
     Wfg(const double* ref, std::size_t m, const std::function<bool()>& interrupted)
-        : ref_(ref), interrupted_(interrupted), levels_(m + 1) {}
+        : ref_(ref), interrupted_(interrupted), levels_(m + 1), hv4d_(interrupted) {}
 
-    // Hypervolume of the k rows of P (stride m, inside the box, any order).
-    double operator()(const double* P, std::size_t k, std::size_t m) {
-        const std::size_t kept = sorted_nondominated(P, k, m, true);
-        return volume(levels_[m].kept.data(), kept, m);
+    // Hypervolume of the rows of P (stride m, inside the box, any order).
+    double operator()(const std::vector<double>& P, std::size_t m) {
+        const std::size_t k = P.size() / m;
+        if (m > 5) {
+            const std::size_t kept = sorted_nondominated(P.data(), k, m, true);
+            return volume(levels_[m].kept.data(), kept, m);
+        }
+        // HV4D+ and volume5 drop dominated points themselves and take ties in any order
+        std::vector<double> sorted(P.size());
+        const std::vector<std::uint32_t> order = order_by(P, m, m - 1);
+        for (std::size_t i = 0; i < k; ++i) std::copy_n(&P[order[i] * m], m, &sorted[i * m]);
+        return volume(sorted.data(), k, m);
     }
 
 private:
@@ -207,16 +342,14 @@ private:
     };
     static constexpr std::size_t kCovered = static_cast<std::size_t>(-1);
 
-    void poll() const {
-        if (interrupted_ && interrupted_()) throw HypervolumeInterrupted();
-    }
+    void poll() const { detail::poll(interrupted_); }
 
     // Hypervolume of k points (stride d) in ascending f_d order.
     double volume(const double* P, std::size_t k, std::size_t d) {
         if (k == 0) return 0.0;
         if (k == 1) return box_volume(P, ref_, d);
-        if (d == 3) return sweep3_.volume(P, k, ref_);
-        if (d == 4) return volume4(P, k);
+        if (d == 4) return hv4d_(P, k, ref_);
+        if (d == 5) return volume5(P, k);
         double total = 0.0;
         Level& L = levels_[d - 1];
         if (L.limit.size() < k * (d - 1)) L.limit.resize(k * (d - 1));
@@ -225,61 +358,118 @@ private:
             const double* p = P + a * d;
             if (limit_set(P, a, d, L.limit.data()) == kCovered) continue;
             // the kept set stays valid through the recursion: deeper levels use their own
-            const std::size_t kept = sorted_nondominated(L.limit.data(), a, d - 1, d - 1 > 3);
+            const std::size_t kept = sorted_nondominated(L.limit.data(), a, d - 1, d - 1 > 5);
             total += (ref_[d - 1] - p[d - 1]) *
                      (box_volume(p, ref_, d - 1) - volume(L.kept.data(), kept, d - 1));
         }
         return total + box_volume(P, ref_, d);
     }
 
-    // The same sum for d = 4, with limit sets that need no sorting or filtering (the idea of
-    // HV4D, Guerreiro & Fonseca 2018): the points so far that are not covered by the others
-    // in (f1, f2, f3) are kept in f3 order; max(p_a, q) keeps that order, so limit_a streams
-    // straight into the 3-D sweep. A point whose box the others cover entirely is dropped: it
-    // adds to no later limit set either, as box(max(p, q)) = box(p) ∩ box(q).
-    double volume4(const double* P, std::size_t k) {
-        const double* r = ref_;
-        front_.clear();
+    // The same sum for d = 5, ending in HV4D+, with limit sets that need no sorting: max(p_a,
+    // p_j) keeps the f4 order of the p_j, so a limit set comes sorted from the earlier points
+    // kept in f4 order. A point found covered by an earlier one is dominated, adds nothing, and
+    // is left out of later limit sets, so the points need no filter first.
+    double volume5(const double* P, std::size_t k) {
+        std::vector<double>& limit = levels_[4].limit;
+        if (limit.size() < k * 4 + 4) limit.resize(k * 4 + 4);  // limit5 writes a row past those it keeps
+        by_f4_.clear();
+        rows_.clear();
         double total = 0.0;
         for (std::size_t a = 0; a < k; ++a) {
-            poll();
-            const double* p = P + 4 * a;
-            const double full = (r[0] - p[0]) * (r[1] - p[1]);
-            sweep3_.clear();
-            double covered = 0.0, area = 0.0, z = p[2];
-            bool filled = false, dropped = false;  // the staircase covers p's whole (f1, f2) box
-            std::size_t keep = 0;
-            for (std::size_t j = 0; j < front_.size(); ++j) {
-                const Point3 q = front_[j];
-                const double x = std::max(p[0], q.x), y = std::max(p[1], q.y), qz = std::max(p[2], q.z);
-                // drop q if p covers it, but not a copy of p (which then drops p below)
-                const bool copy = q.x == p[0] && q.y == p[1] && q.z == p[2];
-                if (copy || !(x == q.x && y == q.y && qz == q.z)) front_[keep++] = q;
-                if (filled) continue;
-                covered += area * (qz - z);
-                z = qz;
-                area += sweep3_.add(x, y, r);
-                if (x == p[0] && y == p[1]) {
-                    filled = true;
-                    dropped = qz == p[2];
-                }
+            const double* p = P + a * 5;
+            if (a > 0) {
+                poll();
+                const std::size_t kept = limit5(p, limit.data());
+                if (kept == kCovered) continue;
+                total += (ref_[4] - p[4]) * (box_volume(p, ref_, 4) - hv4d_(limit.data(), kept, ref_));
             }
-            front_.resize(keep);
-            if (dropped) continue;  // p adds nothing: p's box is covered, so is any later part
-            covered += (filled ? full : area) * (r[2] - z);
-            total += (r[3] - p[3]) * ((r[2] - p[2]) * full - covered);
-            const Point3 pp{p[0], p[1], p[2]};
-            front_.insert(std::upper_bound(front_.begin(), front_.end(), pp,
-                                           [](const Point3& u, const Point3& v) { return u.z < v.z; }),
-                          pp);
+            const double* R = rows_.data();
+            const auto at = std::upper_bound(by_f4_.begin(), by_f4_.end(), p[3],
+                                             [R](double v, std::uint32_t j) { return v < R[j * 5 + 3]; });
+            by_f4_.insert(at, static_cast<std::uint32_t>(rows_.size() / 5));
+            rows_.insert(rows_.end(), p, p + 5);
         }
-        return total;
+        return total + box_volume(P, ref_, 5);
+    }
+
+    // Limit points that bound most others (see bounds5); +inf where there is none.
+    struct Bounds5 {
+        double least[4];     // per objective t: of the points worse than p in t only, the least f_t
+        double rs[6], rt[6];  // per pair (s, t) of kPairs: the same for those worse in s and t only
+    };
+    static constexpr unsigned kPairs[6][2] = {{0, 1}, {0, 2}, {0, 3}, {1, 2}, {1, 3}, {2, 3}};
+
+    // p's limit set among rows_, projected on f1..f4, into out in f4 order, less most of its
+    // dominated points; kCovered when a row is at least as good as p in f1..f4. Branch-free:
+    // about three in four points are left out, unpredictably. Ties with a bound are kept, and
+    // HV4D+ drops the dominated points left.
+    std::size_t limit5(const double* p, double* out) const {
+        Bounds5 b;
+        if (!bounds5(p, b)) return kCovered;
+        std::size_t kept = 0;
+        for (const std::uint32_t j : by_f4_) {
+            const double* q = &rows_[j * 5];
+            double* o = out + kept * 4;
+            for (unsigned t = 0; t < 4; ++t) o[t] = std::max(p[t], q[t]);
+            kept += (o[0] <= b.least[0]) & (o[1] <= b.least[1]) & (o[2] <= b.least[2]) & (o[3] <= b.least[3]);
+        }
+        std::size_t left = 0;  // the pair bounds, on the fewer rows left by the single ones
+        for (std::size_t i = 0; i < kept; ++i) {
+            const double* o = out + i * 4;
+            bool dominated = false;
+            for (unsigned r = 0; r < 6; ++r) {
+                const double os = o[kPairs[r][0]], ot = o[kPairs[r][1]];
+                dominated |= (os >= b.rs[r]) & (ot >= b.rt[r]) & ((os > b.rs[r]) | (ot > b.rt[r]));
+            }
+            std::copy(o, o + 4, out + left * 4);
+            left += !dominated;
+        }
+        return left;
+    }
+
+    // Most of p's limit points are dominated, most of those by the limit point max(p, q) of a
+    // point q worse than p in one objective t only, or in one pair s, t only: it is p but for
+    // f_t = q_t (and f_s = q_s), so it is below every limit point with f_t >= q_t (and f_s >=
+    // q_s). Of each kind the q of least max_t (q_t - p_t) makes the bound. False when a row
+    // covers p (none is worse than p in f1..f4); rows are then looked at 16 at a time.
+    bool bounds5(const double* p, Bounds5& b) const {
+        constexpr double inf = std::numeric_limits<double>::infinity();
+        const std::size_t n = by_f4_.size();
+        const auto none = static_cast<std::uint32_t>(n);
+        double best[16];  // by the set of objectives in which q is worse than p, as bits
+        std::uint32_t who[16];
+        std::fill(best, best + 16, inf);
+        std::fill(who, who + 16, none);
+        for (std::uint32_t j = 0; j < n; ++j) {
+            const double* q = &rows_[j * 5];
+            const double d0 = q[0] - p[0], d1 = q[1] - p[1], d2 = q[2] - p[2], d3 = q[3] - p[3];
+            const unsigned worse = unsigned{d0 > 0} | unsigned{d1 > 0} << 1 | unsigned{d2 > 0} << 2 |
+                                   unsigned{d3 > 0} << 3;
+            const double excess = std::max(std::max(d0, d1), std::max(d2, d3));
+            const double was = best[worse];
+            const std::uint32_t had = who[worse];
+            best[worse] = std::min(excess, was);  // no branch: a store under a branch mispredicts
+            who[worse] = excess < was ? j : had;
+            if ((j & 15) == 15 && who[0] != none) return false;
+        }
+        if (who[0] != none) return false;
+        for (unsigned t = 0; t < 4; ++t) {
+            const std::uint32_t j = who[1u << t];
+            b.least[t] = j != none ? rows_[j * 5 + t] : inf;
+        }
+        for (unsigned r = 0; r < 6; ++r) {
+            const unsigned s = kPairs[r][0], t = kPairs[r][1];
+            const std::uint32_t j = who[(1u << s) | (1u << t)];
+            b.rs[r] = j != none ? rows_[j * 5 + s] : inf;
+            b.rt[r] = j != none ? rows_[j * 5 + t] : inf;
+        }
+        return true;
     }
 
     // Sorts k points (stride d) by f_d ascending into levels_[d].kept, dropping weakly
     // dominated ones when `filter`. Only the speed depends on the filter (a dominated point
-    // adds nothing); the 3-D sweep rejects them itself in O(log k), cheaper than the O(k^2)
-    // filter (volume4 could too, but is slower fed unfiltered sets). Returns the count kept.
+    // adds nothing): it pays from d = 6 on, while volume5 and HV4D+ drop dominated points
+    // themselves for less than the O(k^2) filter costs. Returns the count kept.
     std::size_t sorted_nondominated(const double* Q, std::size_t k, std::size_t d, bool filter) {
         Level& L = levels_[d];
         L.order.clear();
@@ -335,12 +525,12 @@ private:
         return false;
     }
 
-    struct Point3 { double x, y, z; };
-    std::vector<Point3> front_;  // volume4's points so far, f3 ascending
     const double* ref_;
     const std::function<bool()>& interrupted_;
     std::vector<Level> levels_;  // by the number of objectives d = 3..m
-    FlatSweep3 sweep3_;
+    std::vector<double> rows_;          // volume5's points so far that no other covers
+    std::vector<std::uint32_t> by_f4_;  // their order by f4
+    Hv4dPlus hv4d_;
 };
 
 }  // namespace detail
@@ -359,7 +549,7 @@ inline double hypervolume(const double* P, std::size_t n, std::size_t m, const d
         std::any_of(inside.begin(), inside.end(), [](double v) { return std::isinf(v); }))
         return std::numeric_limits<double>::infinity();
     if (m <= 3) return detail::hypervolume_inside(inside, m, ref);
-    return detail::Wfg(ref, m, interrupted)(inside.data(), k, m);
+    return detail::Wfg(ref, m, interrupted)(inside, m);
 }
 
 }  // namespace oneproxy
