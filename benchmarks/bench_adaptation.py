@@ -14,7 +14,6 @@ from conftest import goal
 from scipy.stats import spearmanr
 
 from oneproxy import adaptation, datasets, predictors
-from oneproxy.predictors import flat_weights
 
 
 @functools.cache
@@ -29,7 +28,7 @@ def numpy_adapt(proxy, choices, y, lambdas=adaptation.DEFAULT_LAMBDAS, cv=5, see
     """The same candidates, lambdas, folds and scaling, solved one ridge problem at a time."""
     space = proxy.space
     X = space.features(choices)
-    w = flat_weights(space, proxy.weights)
+    w = space.flat_weights(proxy.weights)
     p = X @ w + proxy.constant
     folds = np.array_split(np.random.default_rng(seed).permutation(len(y)), cv)
     ones = np.ones((len(y), 1))

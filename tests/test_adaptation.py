@@ -16,7 +16,7 @@ from scipy.stats import rankdata
 import oneproxy
 from oneproxy import AdaptedLatency, adapt, datasets, predictors, spearman, spearman_matrix
 from oneproxy.adaptation import _fit_multi, _Ridge
-from oneproxy.predictors import LinearLatency, TableLatency, flat_weights
+from oneproxy.predictors import LinearLatency, TableLatency
 from oneproxy.spaces import FBNet, NASBench201
 
 NB = NASBench201()
@@ -126,7 +126,7 @@ def designs(ds, proxy: str, target: str, n: int, seed: int = 0):
     X = NB.features(ds.choices[rows])
     y = ds.latency_of(target)[rows]
     model = proxy_of(proxy)
-    w = flat_weights(NB, model.weights)
+    w = NB.flat_weights(model.weights)
     p = X @ w + model.constant
     ones = np.ones((n, 1))
     return {"adaproxy": (X * w, np.column_stack([ones, p])), "target-only": (X, ones)}, y
@@ -238,7 +238,7 @@ def test_fit_multi_is_the_constrained_minimum(ds):
     rng = np.random.default_rng(4)
     binding = 0
     for devices in (("eagle_gtx", "rice_eyeriss"), ("true_630", "eagle_tpu", "rice_fpga")):
-        P = np.column_stack([X @ flat_weights(NB, proxy_of(d).weights) + proxy_of(d).constant
+        P = np.column_stack([X @ NB.flat_weights(proxy_of(d).weights) + proxy_of(d).constant
                              for d in devices])
         targets = [ds.latency_of("true_a76")[rows],
                    2 * P[:, 0] - 1.5 * P[:, 1] + rng.normal(scale=0.1 * P[:, 0].std(), size=len(rows)),
@@ -260,12 +260,13 @@ def test_fit_multi_is_the_constrained_minimum(ds):
 def test_model_is_the_documented_fit_at_its_lambda(ds, method):
     """With one candidate allowed, the returned model predicts what its formula gives at its own
     lambda: a proxy(x) + c (a > 0) for "proxy", the augmented ridge fits otherwise; its cv_srcc
-    and lambda_ are its candidate's figures; it is a LinearLatency (usable by the scans)."""
+    and lambda_ are its candidate's figures; it predicts with LinearLatency's kernel (so the scans
+    sum it exactly)."""
     rows, test = draw(ds, "eagle_jetson", 70, seed=0)
     proxy = proxy_of("rice_eyeriss")
     y = ds.latency_of("eagle_jetson")[rows]
     model = adapt(proxy, ds.choices[rows], y, methods=[method])
-    assert isinstance(model, AdaptedLatency) and isinstance(model, LinearLatency)
+    assert type(model) is AdaptedLatency and type(model).predict is LinearLatency.predict
     assert model.method == method and set(model.candidates) == {method}
     assert model.candidates[method][0] == model.cv_srcc
     np.testing.assert_array_equal(model.candidates[method][1], model.lambda_)
@@ -273,7 +274,7 @@ def test_model_is_the_documented_fit_at_its_lambda(ds, method):
     Xa = NB.features(ds.choices[everything])
     p_all = proxy.predict(ds.choices[everything])
     got = model.predict(ds.choices[everything])
-    np.testing.assert_allclose(got, Xa @ flat_weights(NB, model.weights) + model.constant, rtol=1e-12)
+    np.testing.assert_allclose(got, Xa @ NB.flat_weights(model.weights) + model.constant, rtol=1e-12)
     D, _ = designs(ds, "rice_eyeriss", "eagle_jetson", n=70, seed=0)
     if method == "proxy":
         assert math.isnan(model.lambda_) and model.mix[0] > 0
@@ -284,7 +285,7 @@ def test_model_is_the_documented_fit_at_its_lambda(ds, method):
     Z, B = D[method]
     b, coef = augmented_ridge(Z, B, y, model.lambda_ * projected_s1(Z, B) ** 2)
     if method == "adaproxy":
-        w = flat_weights(NB, proxy.weights)
+        w = NB.flat_weights(proxy.weights)
         expected = coef[0] + coef[1] * p_all + (Xa * w) @ b
         assert model.mix[0] == pytest.approx(coef[1], rel=1e-8)
     else:
@@ -399,8 +400,8 @@ def test_multi_proxy_model_is_the_constrained_fit_at_its_lambda(ds):
     lam_abs = model.lambda_ * float(np.linalg.svd(X - X.mean(axis=0), compute_uv=False)[0]) ** 2
     best, _ = multi_reference(X, P, y, lam_abs)
     # the model's own parts: b = flat weights minus the mixed proxies' weights
-    W = np.column_stack([flat_weights(NB, p.weights) for p in basis])
-    b = flat_weights(NB, model.weights) - W @ model.mix
+    W = np.column_stack([NB.flat_weights(p.weights) for p in basis])
+    b = NB.flat_weights(model.weights) - W @ model.mix
     c = model.constant - model.mix @ np.array([p.constant for p in basis])
     assert multi_objective(X, P, y, lam_abs, model.mix, b, c) == pytest.approx(best, rel=1e-6)
 
@@ -555,7 +556,12 @@ def _bad_inputs():
         ("inf target", lambda: adapt(proxy, c, inf_y), r"target_latency_ms holds 1 NaN or infinite"),
         ("short target", lambda: adapt(proxy, c, y[:-1]), r"target_latency_ms must have shape \(30,\)"),
         ("2-D target", lambda: adapt(proxy, c, y[:, None]), r"target_latency_ms must have shape \(30,\)"),
-        ("no target", lambda: adapt(proxy, c), r"target_latency_ms"),
+        ("no target", lambda: adapt(proxy, c), r"target_latency_ms is required"),
+        ("no choices", lambda: adapt(proxy, target_latency_ms=y), r"choices is required"),
+        ("no target, several proxies", lambda: adapt(proxies=[proxy, other], choices=c),
+         r"target_latency_ms is required"),
+        ("no choices, several proxies", lambda: adapt(proxies=[proxy, other], target_latency_ms=y),
+         r"choices is required"),
         ("8 samples cv 5", lambda: adapt(proxy, c[:8], y[:8], cv=5), r"cv = 5 folds need at least 10"),
         ("constant target", lambda: adapt(proxy, c, np.full(30, 3.0)),
          r"target_latency_ms is constant \(3.0 ms in all 30 samples\): there is no ranking to adapt to"),
@@ -575,6 +581,7 @@ def _bad_inputs():
         ("no lambdas", lambda: adapt(proxy, c, y, lambdas=[]), "lambdas must be positive"),
         ("proxy and proxies", lambda: adapt(proxy, c, y, proxies=[proxy, other]), "either proxy .* or proxies"),
         ("neither", lambda: adapt(None, c, y), "either proxy .* or proxies"),
+        ("neither, by keyword", lambda: adapt(choices=c, target_latency_ms=y), "either proxy .* or proxies"),
         ("empty proxies", lambda: adapt(proxies=[], choices=c, target_latency_ms=y), "proxies must not be empty"),
         ("mixed spaces", lambda: adapt(proxies=[proxy, fb_proxy], choices=c, target_latency_ms=y),
          r"proxies\[1\] is over"),
@@ -616,3 +623,68 @@ def test_adapt_rejects_non_positive_latencies(bad):
     y[7] = bad
     with pytest.raises(ValueError, match=r"target_latency_ms must be positive \(ms\), got .* at position 7"):
         oneproxy.adapt(proxy, ds.choices[:30], y)
+
+
+# ---------------------------------------------------------------------------- call forms and structure
+
+def test_call_forms_give_the_same_model(ds):
+    """Positional, keyword and multi-proxy keyword calls all still work; positional and keyword
+    calls of one proxy give the same model, and so does a one-element proxies= list."""
+    rows = np.random.default_rng(21).choice(ds.n_archs, 70, replace=False)
+    c, y = ds.choices[rows], ds.latency_of("true_vpu")[rows]
+    proxy = proxy_of("eagle_gtx")
+    by_position = adapt(proxy, c, y, seed=3)
+    by_keyword = adapt(proxy=proxy, choices=c, target_latency_ms=y, seed=3)
+    mixed = adapt(proxy, target_latency_ms=y, choices=c, seed=3)
+    listed = adapt(proxies=[proxy], choices=c, target_latency_ms=y, seed=3)
+    for model in (by_keyword, mixed, listed):
+        assert model.method == by_position.method and model.candidates == by_position.candidates
+        np.testing.assert_array_equal(model.weights, by_position.weights)
+        assert model.constant == by_position.constant
+
+
+def test_adapted_latency_lives_in_predictors():
+    """AdaptedLatency is defined beside LinearLatency and still importable from adaptation."""
+    from oneproxy import adaptation
+
+    assert adaptation.AdaptedLatency is predictors.AdaptedLatency is oneproxy.AdaptedLatency
+    assert predictors.AdaptedLatency.__module__ == "oneproxy.predictors"
+    assert "AdaptedLatency" in predictors.__all__
+
+
+def _imports(module) -> list[tuple[str, str]]:
+    """(module, name) of every import statement of `module`'s source, at any depth."""
+    import ast
+    import inspect
+
+    out = []
+    for node in ast.walk(ast.parse(inspect.getsource(module))):
+        if isinstance(node, ast.Import):
+            out += [(alias.name, "") for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            out += [(node.module or "", alias.name) for alias in node.names]
+    return out
+
+
+def test_adaptation_imports_no_private_name():
+    """adaptation reaches into no other module's private names (it imported predictors._save);
+    from the package it takes only modules (_core is the binding, _arguments the checks)."""
+    import importlib.util
+
+    from oneproxy import adaptation
+
+    for module, name in _imports(adaptation):
+        if module.startswith("oneproxy."):
+            assert not name.startswith("_"), f"adaptation imports {module}.{name}"
+        elif module == "oneproxy":
+            assert importlib.util.find_spec(f"oneproxy.{name}") is not None, f"oneproxy.{name} is not a module"
+
+
+@pytest.mark.parametrize("module", ["oneproxy.predictors", "oneproxy.adaptation"])
+def test_module_imports_alone(module):
+    """Each module imports first in a fresh interpreter (an import cycle fails here)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

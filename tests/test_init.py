@@ -20,3 +20,14 @@ def test_unknown_attribute_is_an_attribute_error():
 
     with pytest.raises(AttributeError, match="has no attribute 'nope'"):
         oneproxy.nope  # noqa: B018
+
+
+def test_every_public_module_loads_as_an_attribute():
+    from importlib.resources import files
+
+    import oneproxy
+
+    public = {p.name[:-3] for p in files("oneproxy").iterdir()
+              if p.name.endswith(".py") and not p.name.startswith("_")}
+    assert public == set(oneproxy._SUBMODULES)
+    assert all(getattr(oneproxy, name).__name__ == f"oneproxy.{name}" for name in public)

@@ -55,97 +55,122 @@ def _attr(node, name, default=None):
     return default
 
 
-def layer_keys(model) -> list[str]:
-    """The Note10 table's key of every layer, read off the graph alone: walks the main path from
-    ``x``, takes each depthwise convolution (``group`` > 1) as the heart of an MBConv block and
-    asserts that every node of the graph belongs to exactly one layer."""
-    g = model.graph
-    shape = _shapes(model)
-    weight = {t.name: tuple(t.dims) for t in g.initializer}
-    consumers = defaultdict(list)
-    for n in g.node:
-        for i in n.input:
-            consumers[i].append(n)
-    seen: list[str] = []
+class _GraphReader:
+    """Walks an OFA graph's main path node by node, recording every node it passes."""
 
-    def hwc(t: str) -> str:
-        _, c, h, w = shape(t)
+    def __init__(self, model) -> None:
+        self.shape = _shapes(model)
+        self.weight = {t.name: tuple(t.dims) for t in model.graph.initializer}
+        self.consumers = defaultdict(list)
+        for n in model.graph.node:
+            for i in n.input:
+                self.consumers[i].append(n)
+        self.seen: list[str] = []
+
+    def hwc(self, t: str) -> str:
+        _, c, h, w = self.shape(t)
         return f"{h}x{w}x{c}"
 
-    def only(t: str, *ops: str):
+    def only(self, t: str, *ops: str):
         """The one node that reads t, of one of `ops`."""
-        (n,) = consumers[t]
+        (n,) = self.consumers[t]
         assert n.op_type in ops, (t, n.op_type, ops)
-        seen.append(n.output[0])
+        self.seen.append(n.output[0])
         return n
 
-    def conv(n, k: int | None = None, group: int = 1, bias: bool = False) -> None:
+    def conv(self, n, k: int | None = None, group: int = 1, bias: bool = False) -> None:
         """Checks a Conv node: kernel, groups, bias, and 'same' padding k // 2."""
         kk = _attr(n, "kernel_shape")
         assert kk[0] == kk[1] and (k is None or kk[0] == k)
         assert _attr(n, "group", 1) == group and len(n.input) == (3 if bias else 2)
         assert list(_attr(n, "pads")) == [kk[0] // 2] * 4
-        assert weight[n.input[1]][1] == shape(n.input[0])[1] // group  # the weight reads every input channel
+        assert self.weight[n.input[1]][1] == self.shape(n.input[0])[1] // group  # reads every input channel
 
-    x = "x"
-    stem = only(x, "Conv")
-    conv(stem, 3)
-    assert list(_attr(stem, "strides")) == [2, 2] and weight[stem.input[1]][:2] == (24, 3)
-    t = only(only(stem.output[0], "BatchNormalization").output[0], "HardSwish").output[0]
-    keys = [f"Conv-input:{hwc(x)}-output:{hwc(t)}"]
+    def bn_act(self, n):
+        """The activation node after n's batch norm."""
+        return self.only(self.only(n.output[0], "BatchNormalization").output[0], *ACT)
+
+    def se(self, y: str, mid: int) -> str:
+        """Checks the squeeze-excite branch on y (mid channels); returns the scaled tensor."""
+        (pool,) = [n for n in self.consumers[y] if n.op_type == "GlobalAveragePool"]
+        self.seen.append(pool.output[0])
+        reduce = self.only(pool.output[0], "Conv")
+        self.conv(reduce, 1, bias=True)
+        expand = self.only(self.only(reduce.output[0], "Relu").output[0], "Conv")
+        self.conv(expand, 1, bias=True)
+        gate = self.only(expand.output[0], "HardSigmoid")
+        assert math.isclose(_attr(gate, "alpha"), 1 / 6, rel_tol=1e-6) and _attr(gate, "beta") == 0.5
+        mul = self.only(gate.output[0], "Mul")
+        assert set(mul.input) == {y, gate.output[0]} and self.shape(reduce.output[0])[1] < mid
+        return mul.output[0]
+
+    def block(self, t: str, dw) -> tuple[str, str]:
+        """The rest of an MBConv block from its depthwise convolution: (output, table key)."""
+        mid = self.shape(dw.input[0])[1]
+        self.conv(dw, group=mid)
+        act = self.bn_act(dw)
+        y, se = act.output[0], 0
+        if len(self.consumers[y]) == 2:  # squeeze-excite: a pooled branch scales the channels
+            y, se = self.se(y, mid), 1
+        point = self.only(y, "Conv")
+        self.conv(point, 1)
+        out = self.only(point.output[0], "BatchNormalization").output[0]
+        skip = 0
+        if [n.op_type for n in self.consumers[out]] == ["Add"]:
+            add = self.only(out, "Add")
+            assert set(add.input) == {out, t} and self.shape(out) == self.shape(t)  # identity shortcut
+            out, skip = add.output[0], 1
+        key = (f"expanded_conv-input:{self.hwc(t)}-output:{self.hwc(out)}-expand:{mid}-kernel:"
+               f"{_attr(dw, 'kernel_shape')[0]}-stride:{_attr(dw, 'strides')[0]}-idskip:{skip}-se:{se}"
+               f"-hs:{ACT[act.op_type]}")
+        return out, key
+
+    def head(self, t: str, act) -> list[str]:
+        """The keys of the head, from the final expand layer's activation `act`."""
+        assert act.op_type == "HardSwish"
+        keys = [f"Conv_1-input:{self.hwc(t)}-output:{self.hwc(act.output[0])}"]
+        pool = self.only(act.output[0], "GlobalAveragePool")
+        keys.append(f"AvgPool2D-input:{self.hwc(act.output[0])}-output:{self.hwc(pool.output[0])}")
+        mix = self.only(pool.output[0], "Conv")
+        self.conv(mix, 1)
+        mixed = self.only(mix.output[0], "HardSwish").output[0]
+        keys.append(f"Conv_2-input:{self.hwc(pool.output[0])}-output:{self.hwc(mixed)}")
+        logits = self.only(self.only(mixed, "Flatten").output[0], "Gemm")
+        assert len(logits.input) == 3  # with a bias
+        keys.append(f"Logits-input:{self.hwc(mixed)}-output:{self.shape(logits.output[0])[1]}")
+        self.logits = logits.output[0]
+        return keys
+
+
+def layer_keys(model) -> list[str]:
+    """The Note10 table's key of every layer, read off the graph alone: walks the main path from
+    ``x``, takes each depthwise convolution (``group`` > 1) as the heart of an MBConv block and
+    asserts that every node of the graph belongs to exactly one layer."""
+    r = _GraphReader(model)
+    stem = r.only("x", "Conv")
+    r.conv(stem, 3)
+    assert list(_attr(stem, "strides")) == [2, 2] and r.weight[stem.input[1]][:2] == (24, 3)
+    act = r.bn_act(stem)
+    assert act.op_type == "HardSwish"
+    t = act.output[0]
+    keys = [f"Conv-input:{r.hwc('x')}-output:{r.hwc(t)}"]
     while True:
-        (first,) = [n for n in consumers[t] if n.op_type != "Add"]  # an Add is the block's residual
-        seen.append(first.output[0])
+        (first,) = [n for n in r.consumers[t] if n.op_type != "Add"]  # an Add is the block's residual
+        r.seen.append(first.output[0])
         assert first.op_type == "Conv"
         if _attr(first, "group", 1) > 1:  # no 1x1 expansion: the first block
             dw = first
         else:
-            conv(first, 1)
-            act = only(only(first.output[0], "BatchNormalization").output[0], *ACT)
-            if [n.op_type for n in consumers[act.output[0]]] == ["GlobalAveragePool"]:
+            r.conv(first, 1)
+            act = r.bn_act(first)
+            if [n.op_type for n in r.consumers[act.output[0]]] == ["GlobalAveragePool"]:
                 break  # the final expand layer: the head begins
-            dw = only(act.output[0], "Conv")
-        mid = shape(dw.input[0])[1]
-        conv(dw, group=mid)
-        act = only(only(dw.output[0], "BatchNormalization").output[0], *ACT)
-        y, se = act.output[0], 0
-        if len(consumers[y]) == 2:  # squeeze-excite: a pooled branch scales the channels
-            (pool,) = [n for n in consumers[y] if n.op_type == "GlobalAveragePool"]
-            seen.append(pool.output[0])
-            reduce = only(pool.output[0], "Conv")
-            conv(reduce, 1, bias=True)
-            expand = only(only(reduce.output[0], "Relu").output[0], "Conv")
-            conv(expand, 1, bias=True)
-            gate = only(expand.output[0], "HardSigmoid")
-            assert math.isclose(_attr(gate, "alpha"), 1 / 6, rel_tol=1e-6) and _attr(gate, "beta") == 0.5
-            mul = only(gate.output[0], "Mul")
-            assert set(mul.input) == {y, gate.output[0]} and shape(reduce.output[0])[1] < mid
-            y, se = mul.output[0], 1
-        point = only(y, "Conv")
-        conv(point, 1)
-        out = only(point.output[0], "BatchNormalization").output[0]
-        skip = 0
-        if [n.op_type for n in consumers[out]] == ["Add"]:
-            add = only(out, "Add")
-            assert set(add.input) == {out, t} and shape(out) == shape(t)  # identity shortcut
-            out, skip = add.output[0], 1
-        stride = _attr(dw, "strides")[0]
-        keys.append(f"expanded_conv-input:{hwc(t)}-output:{hwc(out)}-expand:{mid}-kernel:"
-                    f"{_attr(dw, 'kernel_shape')[0]}-stride:{stride}-idskip:{skip}-se:{se}-hs:{ACT[act.op_type]}")
-        t = out
-    assert act.op_type == "HardSwish"
-    keys.append(f"Conv_1-input:{hwc(t)}-output:{hwc(act.output[0])}")
-    pool = only(act.output[0], "GlobalAveragePool")
-    keys.append(f"AvgPool2D-input:{hwc(act.output[0])}-output:{hwc(pool.output[0])}")
-    mix = only(pool.output[0], "Conv")
-    conv(mix, 1)
-    mixed = only(mix.output[0], "HardSwish").output[0]
-    keys.append(f"Conv_2-input:{hwc(pool.output[0])}-output:{hwc(mixed)}")
-    logits = only(only(mixed, "Flatten").output[0], "Gemm")
-    assert len(logits.input) == 3  # with a bias
-    keys.append(f"Logits-input:{hwc(mixed)}-output:{shape(logits.output[0])[1]}")
-    assert [o.name for o in g.output] == [logits.output[0]]
-    assert sorted(seen) == sorted(n.output[0] for n in g.node)  # every node in one layer, once
+            dw = r.only(act.output[0], "Conv")
+        t, key = r.block(t, dw)
+        keys.append(key)
+    keys += r.head(t, act)
+    assert [o.name for o in model.graph.output] == [r.logits]
+    assert sorted(r.seen) == sorted(n.output[0] for n in model.graph.node)  # every node in one layer, once
     return keys
 
 

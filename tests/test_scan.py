@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 
 from oneproxy import _core, checkpoints, pareto_front, predictors
 from oneproxy.predictors import LinearLatency, TableLatency
-from oneproxy.scan import _probe, exact_front, scan
+from oneproxy import objectives
+from oneproxy.scan import exact_front, scan
 from oneproxy.spaces import FBNet, NASBench201, OFAMobileNetV3
 
 M64 = (1 << 64) - 1
@@ -680,7 +681,7 @@ def test_checkpoint_returns_a_finished_scan_and_refuses_other_arguments(tmp_path
         return objs[0].predict(c)
 
     batched = tmp_path / "batched.ckpt"
-    probe = len(_probe(FB))  # a checkpoint fingerprints a callable by its values on a fixed probe
+    probe = len(objectives.probe(FB))  # a checkpoint fingerprints a callable by its values on a fixed probe
     scan(FB, [counted, objs[1]], ["min", "max"], stop=n, checkpoint=batched, progress=False)
     assert rows[0] == n + probe
     rows[0] = 0
@@ -819,7 +820,7 @@ def test_checkpoint_resumes_a_batched_scan(tmp_path):
     assert not h["done"] and 0 < int(h["position"]) < n
     armed[0], rows[0] = False, 0
     resumed = scan(FB, [first, second], ["min", "max"], stop=n, checkpoint=path, progress=False, batch=1 << 16)
-    assert resumed.n_evaluated == n and rows[0] == n - int(h["position"]) + len(_probe(FB))  # the rest (and the probe)
+    assert resumed.n_evaluated == n and rows[0] == n - int(h["position"]) + len(objectives.probe(FB))  # the rest (and the probe)
     assert pairs(resumed) == pairs(scan(FB, [a, b], ["min", "max"], stop=n, progress=False))
 
 

@@ -462,3 +462,110 @@ def test_get_names_a_space_that_is_not_a_name():
     for bad in (["nb201"], 5, None):
         with pytest.raises(ValueError, match="space must be one of nb201, fbnet, ofa-mbv3, got"):
             spaces.get(bad)
+
+
+def test_ofa_depth_rule_has_one_home():
+    """`depths`, `active_blocks`, `active` and `groups` agree with the rule read off the specs:
+    a stage of depth d uses its first d blocks."""
+    ofa = OFAMobileNetV3()
+    c = ofa.sample_genotypes(2000, seed=5)
+    depth = np.array([ofa.spec(row)["d"] for row in ofa.canonical(c)])  # values, from spec
+    assert (ofa.depths(c) == depth).all()
+    blocks = ofa.active_blocks(c)
+    assert blocks.shape == (2000, 5, 4) and blocks.dtype == np.bool_
+    assert (blocks == (np.arange(4) < depth[:, :, None])).all()
+    active = ofa.active(c)
+    lay = ofa.one_hot_layout
+    assert (active[:, lay.kernel_column] == blocks.reshape(-1, 20)).all()
+    assert (active[:, lay.expand_column] == blocks.reshape(-1, 20)).all()
+    assert ((ofa.groups(c)[:, 1:] >= 0) == blocks.reshape(-1, 20)).all()
+
+
+def test_ofa_one_hot_layout_names_the_columns():
+    ofa = OFAMobileNetV3()
+    lay = ofa.one_hot_layout
+    assert [ofa.names[k] for k in lay.kernel_column] == [f"kernel_{b}" for b in range(20)]
+    assert [ofa.names[k] for k in lay.expand_column] == [f"expand_{b}" for b in range(20)]
+    assert [ofa.names[k] for k in lay.depth_column] == [f"depth_{b // 4}" for b in range(20)]
+    assert ofa.names[lay.resolution_column] == "resolution"
+    inputs = np.concatenate([lay.kernel_input[:, None] + np.arange(3), lay.expand_input[:, None] + np.arange(3)])
+    assert sorted(inputs.ravel().tolist()) == list(range(lay.resolution_input))  # each input once
+    assert lay.used.tolist() == [[j < d for j in range(4)] for d in ofa.DEPTHS]
+    with pytest.raises(ValueError):
+        lay.used[0, 0] = False  # shared by every space: read-only
+
+
+def weights_table_loop(space, w):
+    """The flat weights as a table, group by group (predictors.weights_table before it moved)."""
+    table = np.zeros((len(space.group_sizes), max(space.group_sizes)))
+    start = 0
+    for g, size in enumerate(space.group_sizes):
+        table[g, :size] = w[start:start + size]
+        start += size
+    return table
+
+
+@pytest.mark.parametrize("space", ALL, ids=IDS)
+def test_flat_weights_and_weights_table_are_inverses(space):
+    rng = np.random.default_rng(6)
+    w = rng.normal(size=space.n_features)
+    table = space.weights_table(w)
+    assert table.shape == (len(space.group_sizes), max(space.group_sizes)) and table.dtype == np.float64
+    assert np.array_equal(table, weights_table_loop(space, w))
+    assert np.array_equal(space.flat_weights(table), w)
+    assert np.array_equal(space.flat_weights(table),
+                          np.concatenate([table[g, :size] for g, size in enumerate(space.group_sizes)]))
+    padded = table + np.where(table == 0, rng.normal(size=table.shape), 0)  # padding is ignored
+    assert np.array_equal(space.weights_table(space.flat_weights(padded)), table)
+    # the flat layout is the columns of `features`: the same additive value both ways
+    c = space.sample(50, seed=7)
+    g = space.groups(c)
+    by_table = np.where(g >= 0, table[np.arange(len(g[0])), np.maximum(g, 0)], 0).sum(axis=1)
+    np.testing.assert_allclose(space.features(c) @ w, by_table, rtol=1e-12)
+    with pytest.raises(ValueError, match="w must hold"):
+        space.weights_table(w[:-1])
+    with pytest.raises(ValueError, match="table must have shape"):
+        space.flat_weights(table[:-1])
+
+
+@pytest.mark.parametrize("space", ALL, ids=IDS)
+def test_public_layout_names(space):
+    assert space.group_size_array.tolist() == list(space.group_sizes)
+    assert space.group_offsets.tolist() == [0, *np.cumsum(space.group_sizes).tolist()]
+    numbers = np.arange(min(space.size, 1000), dtype=np.uint64)
+    index = space.index_from_number(numbers)
+    assert (space.number_from_index(index) == numbers).all()
+    assert (index == numbers).all() == space.odometer_index
+
+
+@pytest.mark.parametrize("value", [0, 1, 2**64 - 1, 2**64, 3 << 64 | 5, 2**128 - 1])
+def test_128_bit_words(value):
+    hi, lo = _radix.split128(value)
+    assert 0 <= hi < 2**64 and 0 <= lo < 2**64 and hi * 2**64 + lo == value
+    assert _radix.join128(hi, lo) == value == _radix.join128(np.uint64(hi), np.uint64(lo))
+    his, los = _radix.split128_array([value, 7])
+    assert his.dtype == los.dtype == np.uint64
+    assert _radix.join128(his, los).tolist() == [value, 7]
+
+
+def test_encode_reference_is_exact_on_numpy_digits():
+    digits = np.full((2, 22), 8, dtype=np.uint8)  # 9**22 - 1 overflows int64 arithmetic
+    assert _radix.encode_reference(digits, [9] * 22) == [9**22 - 1] * 2
+    assert _radix.encode_reference(digits, np.full(22, 9, dtype=np.uint64)) == [9**22 - 1] * 2
+
+
+def test_the_mlp_reads_its_one_hot_layout_from_the_space():
+    from oneproxy import _mlp
+
+    ofa = OFAMobileNetV3()
+    c = ofa.sample_genotypes(300, seed=8)
+    res_bin = np.arange(len(ofa.resolutions)) % 8
+    x = _mlp.one_hot(c, res_bin)
+    assert np.array_equal(x, _mlp.one_hot(c, res_bin, ofa.one_hot_layout))
+    g = ofa.groups(c)[:, 1:]  # 3 * kernel + expansion, -1 past the depth
+    for b in range(20):
+        used = g[:, b] >= 0
+        assert (x[:, 3 * b:3 * b + 3].argmax(axis=1)[used] == g[used, b] // 3).all()
+        assert (x[:, 60 + 3 * b:63 + 3 * b].argmax(axis=1)[used] == g[used, b] % 3).all()
+        assert (x[~used, 3 * b:3 * b + 3] == 0).all() and (x[~used, 60 + 3 * b:63 + 3 * b] == 0).all()
+    assert (x[:, 120:].argmax(axis=1) == res_bin[c[:, 0]]).all()

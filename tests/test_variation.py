@@ -167,7 +167,7 @@ def generation(pop, F, cv, children, seed, crossover_rate=0.5, mutation_rate=0.0
     archive.reserve(children)
     members, members_at, survived, hv, archive.n = _core.nsga2_generation(
         pop, at, archive.F, archive.cv, len(pop), np.full(F.shape[1], 10.0), children, crossover_rate,
-        mutation_rate, 20, OFA.n_choices, OFA._switch, OFA._threshold, archive.rows, archive.n, archive.table, seed)
+        mutation_rate, 20, OFA.n_choices, *OFA.activation, archive.rows, archive.n, archive.table, seed)
     return members, members_at, survived, hv, archive
 
 
@@ -238,8 +238,8 @@ def test_generation_keeps_the_best_and_measures_them():
     at = archive.add(OFA.canonical(pop))
     archive.F[at], archive.cv[at] = F, cv
     members, members_at, survived, hv, _ = _core.nsga2_generation(
-        pop, at, archive.F, archive.cv, 25, np.array([1.0, 1.0]), 0, 0.3, 0.01, 20, OFA.n_choices, OFA._switch,
-        OFA._threshold, archive.rows, archive.n, archive.table, 1)
+        pop, at, archive.F, archive.cv, 25, np.array([1.0, 1.0]), 0, 0.3, 0.01, 20, OFA.n_choices, OFA.activation[0],
+        OFA.activation[1], archive.rows, archive.n, archive.table, 1)
     keep, _ = _core.survivors(F, cv, 25)
     assert survived == 25
     np.testing.assert_array_equal(members, pop[keep])
@@ -265,8 +265,8 @@ def test_generation_refuses_bad_archives():
     at = archive.add(OFA.canonical(pop))
     archive.F[at], archive.cv[at] = 0.0, 0.0
     args = dict(genotypes=pop, at=at, F_all=archive.F, cv_all=archive.cv, n=4, ref=np.ones(2), children=4,
-                crossover_rate=0.3, mutation_rate=0.1, attempts=20, n_choices=OFA.n_choices, switch=OFA._switch,
-                threshold=OFA._threshold, store=archive.rows, n_store=archive.n, table=archive.table, seed=0)
+                crossover_rate=0.3, mutation_rate=0.1, attempts=20, n_choices=OFA.n_choices, switch=OFA.activation[0],
+                threshold=OFA.activation[1], store=archive.rows, n_store=archive.n, table=archive.table, seed=0)
     with pytest.raises(ValueError, match="no room"):
         _core.nsga2_generation(**{**args, "children": 5})
     with pytest.raises(ValueError, match="outside the archive"):

@@ -10,7 +10,8 @@ from oneproxy.correlation import (
     spearman_ci,
     spearman_matrix,
 )
-from oneproxy.adaptation import AdaptedLatency, adapt
+from oneproxy.adaptation import adapt
+from oneproxy.predictors import AdaptedLatency
 from oneproxy.pareto import (
     ParetoArchive,
     crowding_distance,
@@ -37,9 +38,9 @@ from oneproxy.workflow import (
 # Submodules load on first use (``oneproxy.scan.scan(...)`` works after ``import oneproxy``),
 # as scipy does, so that ``import oneproxy`` does not pay for numba kernels, ONNX or plotting.
 _SUBMODULES = frozenset({
-    "adaptation", "bench", "cli", "correlation", "datasets", "demo", "device", "export", "fronts",
-    "measure", "networks", "pareto", "plots", "predictors", "scan", "search", "spaces", "threads",
-    "workflow",
+    "adaptation", "bench", "checkpoints", "cli", "correlation", "datasets", "demo", "device",
+    "export", "fronts", "measure", "networks", "objectives", "pareto", "plots", "predictors",
+    "progress", "scan", "search", "spaces", "threads", "workflow",
 })
 
 

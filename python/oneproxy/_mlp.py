@@ -3,6 +3,8 @@
 The 128 inputs are one-hots (20 blocks x 3 kernels, 20 blocks x 3 expansions, 8 resolution
 bins), so the first layer is a sum of at most 41 rows of its transposed weight: the kernel adds
 them straight from the rows of choices instead of multiplying a materialised one-hot matrix.
+Where each block's codes and inputs are, and which blocks a depth uses, the space says
+(`oneproxy.spaces.OneHotLayout`, ``OFAMobileNetV3.one_hot_layout``).
 After ReLU about half of layer 1's outputs and two thirds of layer 2's are zero, so the two
 400 x 400 layers skip them: each row's positive inputs are listed (index, value), and the output
 row gains ``value * WT[index]`` for each, eight inputs per pass over the 400 outputs (one load of
@@ -19,8 +21,11 @@ import numpy as np
 from numba import njit, prange
 from numpy.typing import NDArray
 
+from oneproxy.spaces import OFAMobileNetV3, OneHotLayout
+
 _BLOCK = 64  # rows per block: 2 x 64 x 400 float32 activations (200 kB) stay in L2
 _CHUNK = 32  # inputs per chunk: 32 x 400 float32 weight rows (51 kB)
+_INPUTS = 128  # 60 kernel and 60 expansion one-hots, 8 resolution bins
 
 
 def aligned(a: NDArray[np.float32]) -> NDArray[np.float32]:
@@ -89,10 +94,25 @@ def _sparse_layer(X: NDArray[np.float32], m: int, b: NDArray[np.float32], WT: ND
 
 
 @njit(nogil=True, cache=True, fastmath=True)
-def _predict_rows(choices: NDArray[np.uint8], res_bin: NDArray[np.int64], W0T: NDArray[np.float32],
-                  b0: NDArray[np.float32], W1T: NDArray[np.float32], b1: NDArray[np.float32],
-                  W2T: NDArray[np.float32], b2: NDArray[np.float32], w3: NDArray[np.float32],
-                  b3: float, out: NDArray[np.float64]) -> None:
+def _first_layer(row: NDArray[np.uint8], layout: OneHotLayout, res_bin: NDArray[np.int64],
+                 W0T: NDArray[np.float32], b0: NDArray[np.float32], h: NDArray[np.float32]) -> None:
+    """``h = b0 + one_hot(row) @ W0T`` (pre-activation), summing the used blocks' rows of W0T."""
+    r = W0T[layout.resolution_input + res_bin[row[layout.resolution_column]]]
+    for u in range(h.shape[0]):
+        h[u] = b0[u] + r[u]
+    for b in range(layout.slot.shape[0]):
+        if layout.used[row[layout.depth_column[b]], layout.slot[b]]:
+            wk = W0T[layout.kernel_input[b] + row[layout.kernel_column[b]]]
+            we = W0T[layout.expand_input[b] + row[layout.expand_column[b]]]
+            for u in range(h.shape[0]):
+                h[u] += wk[u] + we[u]
+
+
+@njit(nogil=True, cache=True, fastmath=True)
+def _predict_rows(choices: NDArray[np.uint8], layout: OneHotLayout, res_bin: NDArray[np.int64],
+                  W0T: NDArray[np.float32], b0: NDArray[np.float32], W1T: NDArray[np.float32],
+                  b1: NDArray[np.float32], W2T: NDArray[np.float32], b2: NDArray[np.float32],
+                  w3: NDArray[np.float32], b3: float, out: NDArray[np.float64]) -> None:
     """`predict` on one thread, `_BLOCK` rows at a time."""
     n = choices.shape[0]
     hidden = W0T.shape[1]
@@ -104,18 +124,7 @@ def _predict_rows(choices: NDArray[np.uint8], res_bin: NDArray[np.int64], W0T: N
     for start in range(0, n, _BLOCK):
         m = min(_BLOCK, n - start)
         for i in range(m):  # layer 0 (pre-activation; _sparse_layer applies the ReLU)
-            row = choices[start + i]
-            h = H1[i]
-            r = W0T[120 + res_bin[row[0]]]
-            for u in range(hidden):
-                h[u] = b0[u] + r[u]
-            for s in range(5):
-                for j in range(row[1 + s] + 2):
-                    b = 4 * s + j
-                    wk = W0T[3 * b + row[6 + b]]
-                    we = W0T[60 + 3 * b + row[26 + b]]
-                    for u in range(hidden):
-                        h[u] += wk[u] + we[u]
+            _first_layer(choices[start + i], layout, res_bin, W0T, b0, H1[i])
         _sparse_layer(H1, m, b1, W1T, H2, idx, val, ends)
         _sparse_layer(H2, m, b2, W2T, H1, idx, val, ends)
         for i in range(m):
@@ -126,36 +135,47 @@ def _predict_rows(choices: NDArray[np.uint8], res_bin: NDArray[np.int64], W0T: N
 
 
 @njit(nogil=True, cache=True, parallel=True)
-def predict(choices: NDArray[np.uint8], res_bin: NDArray[np.int64], W0T: NDArray[np.float32],
-            b0: NDArray[np.float32], W1T: NDArray[np.float32], b1: NDArray[np.float32],
-            W2T: NDArray[np.float32], b2: NDArray[np.float32], w3: NDArray[np.float32],
-            b3: float, out: NDArray[np.float64], threads: int) -> None:
-    """``out[i]``: the MLP's output for row ``i`` of OFA choices (n, 46), canonical or not;
-    `threads`: Numba's thread count (`numba.get_num_threads()`)."""
+def _predict(choices: NDArray[np.uint8], layout: OneHotLayout, res_bin: NDArray[np.int64],
+             W0T: NDArray[np.float32], b0: NDArray[np.float32], W1T: NDArray[np.float32],
+             b1: NDArray[np.float32], W2T: NDArray[np.float32], b2: NDArray[np.float32],
+             w3: NDArray[np.float32], b3: float, out: NDArray[np.float64], threads: int) -> None:
     n = choices.shape[0]
     step = max(1, min(_BLOCK, (n + threads - 1) // threads))  # small n: one slice (one scratch) per thread
     for t in prange((n + step - 1) // step):
         a, e = t * step, min(n, (t + 1) * step)
-        _predict_rows(choices[a:e], res_bin, W0T, b0, W1T, b1, W2T, b2, w3, b3, out[a:e])
+        _predict_rows(choices[a:e], layout, res_bin, W0T, b0, W1T, b1, W2T, b2, w3, b3, out[a:e])
 
 
-def one_hot(choices: NDArray[np.uint8], res_bin: NDArray[np.int64]) -> NDArray[np.float32]:
+def predict(choices: NDArray[np.uint8], res_bin: NDArray[np.int64], W0T: NDArray[np.float32],
+            b0: NDArray[np.float32], W1T: NDArray[np.float32], b1: NDArray[np.float32],
+            W2T: NDArray[np.float32], b2: NDArray[np.float32], w3: NDArray[np.float32],
+            b3: float, out: NDArray[np.float64], threads: int, layout: OneHotLayout | None = None) -> None:
+    """``out[i]``: the MLP's output for row ``i`` of OFA choices (n, 46), canonical or not;
+    `threads`: Numba's thread count (`numba.get_num_threads()`); `layout`: the space's
+    ``one_hot_layout`` (default ``OFAMobileNetV3.one_hot_layout``)."""
+    _predict(choices, OFAMobileNetV3.one_hot_layout if layout is None else layout, res_bin,
+             W0T, b0, W1T, b1, W2T, b2, w3, b3, out, threads)
+
+
+def one_hot(choices: NDArray[np.uint8], res_bin: NDArray[np.int64],
+            layout: OneHotLayout | None = None) -> NDArray[np.float32]:
     """The MLP's 128 inputs (n, 128), materialised (for the twin and the benchmark)."""
+    lay = OFAMobileNetV3.one_hot_layout if layout is None else layout
     n = len(choices)
-    x = np.zeros((n, 128), dtype=np.float32)
-    depth = choices[:, 1:6].astype(np.int64) + 2
-    used = (np.arange(4) < depth[:, :, None]).reshape(n, 20)
+    x = np.zeros((n, _INPUTS), dtype=np.float32)
+    used = lay.used[choices[:, lay.depth_column], lay.slot]  # (n, 20)
     rows, blocks = np.nonzero(used)
-    x[rows, 3 * blocks + choices[rows, 6 + blocks]] = 1
-    x[rows, 60 + 3 * blocks + choices[rows, 26 + blocks]] = 1
-    x[np.arange(n), 120 + res_bin[choices[:, 0]]] = 1
+    x[rows, lay.kernel_input[blocks] + choices[rows, lay.kernel_column[blocks]]] = 1
+    x[rows, lay.expand_input[blocks] + choices[rows, lay.expand_column[blocks]]] = 1
+    x[np.arange(n), lay.resolution_input + res_bin[choices[:, lay.resolution_column]]] = 1
     return x
 
 
 def predict_reference(choices: NDArray[np.uint8], res_bin: NDArray[np.int64],
-                      layers: list[tuple[NDArray[np.float32], NDArray[np.float32]]]) -> NDArray[np.float64]:
+                      layers: list[tuple[NDArray[np.float32], NDArray[np.float32]]],
+                      layout: OneHotLayout | None = None) -> NDArray[np.float64]:
     """NumPy twin: float32 matmuls of the one-hot inputs; `layers` as (weight (out, in), bias)."""
-    h = one_hot(choices, res_bin)
+    h = one_hot(choices, res_bin, layout)
     for k, (w, b) in enumerate(layers):
         h = h @ w.T + b
         if k < len(layers) - 1:

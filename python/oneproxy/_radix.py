@@ -4,17 +4,45 @@ A number is a pair of uint64 arrays ``(hi, lo)``, value ``hi * 2**64 + lo``. Dig
 significant. Radices are below 2**32, so a run of consecutive digits whose radices multiply to
 less than 2**32 (a *chunk*) costs one wide division or multiplication, and the digits inside it
 plain 64-bit arithmetic. The plain-Python twins (`decode_reference`, `encode_reference`) use
-Python's own big integers and serve the tests.
+Python's own big integers and serve the tests; `split128`, `split128_array` and `join128` move
+Python ints below 2**128 into the ``(hi, lo)`` form and back.
+
+>>> split128(3 << 64 | 5), join128(3, 5) == 3 << 64 | 5
+((3, 5), True)
 """
 from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 from numba import njit, prange
 from numpy.typing import NDArray
 
+M64 = (1 << 64) - 1  # the low word's mask; a Python int
 _M32 = np.uint64(0xFFFFFFFF)
 _S32 = np.uint64(32)
 _ZERO = np.uint64(0)
+
+
+def split128(value: int) -> tuple[int, int]:
+    """``(value >> 64, value & (2**64 - 1))`` of a Python int in [0, 2**128): its two words."""
+    return value >> 64, value & M64
+
+
+def split128_array(values: Iterable[int]) -> tuple[NDArray[np.uint64], NDArray[np.uint64]]:
+    """Python ints in [0, 2**128) as the pair ``(hi, lo)`` of uint64 arrays."""
+    ints = list(values)
+    return (np.array([v >> 64 for v in ints], dtype=np.uint64),
+            np.array([v & M64 for v in ints], dtype=np.uint64))
+
+
+def join128(hi: Any, lo: Any) -> Any:
+    """``hi * 2**64 + lo`` exactly: a Python int for two words, an object array of Python ints for
+    two uint64 arrays (the inverse of `split128` and `split128_array`)."""
+    if isinstance(hi, np.ndarray) or isinstance(lo, np.ndarray):
+        return (np.asarray(hi).astype(object) << 64) | np.asarray(lo).astype(object)
+    return int(hi) << 64 | int(lo)
 
 
 def chunks(radices: NDArray[np.uint64]) -> tuple[NDArray[np.int64], NDArray[np.uint64]]:
@@ -126,12 +154,13 @@ def decode_reference(values: list[int], radices: list[int]) -> list[list[int]]:
     return rows
 
 
-def encode_reference(rows: list[list[int]], radices: list[int]) -> list[int]:
-    """Python ints of digit rows (the tests' twin of `encode`)."""
+def encode_reference(rows: Iterable[Sequence[int]], radices: Sequence[int]) -> list[int]:
+    """Python ints of digit rows, the first digit most significant (the tests' twin of `encode`;
+    exact for NumPy digits too: each digit becomes a Python int first)."""
     out = []
     for row in rows:
         v = 0
         for d, r in zip(row, radices):
-            v = v * r + d
+            v = v * int(r) + int(d)
         out.append(v)
     return out

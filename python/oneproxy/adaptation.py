@@ -22,24 +22,26 @@ With several proxies, ``target(x) ~ sum_k alpha_k * proxy_k(x) + sum_j b_j * x_j
 from a small non-negative least-squares problem (``scipy.optimize.nnls``, an active-set method).
 Candidates: ``"multi-proxy"`` and ``"target-only"``.
 
-The result is again additive (the sum of additive parts), an `AdaptedLatency`: a
-`~oneproxy.predictors.LinearLatency` with the fields above, which scans can use directly.
+The result is again additive (the sum of additive parts), an
+`~oneproxy.predictors.AdaptedLatency`, which scans can use directly.
 """
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import nnls
 
 from oneproxy import _arguments, _core
-from oneproxy.threads import small_algebra
-from oneproxy.predictors import LinearLatency, PathLike, _save, flat_weights, weights_table
+from oneproxy.predictors import AdaptedLatency, Predictor
 from oneproxy.spaces import Space
+from oneproxy.threads import small_algebra
 
+# AdaptedLatency lives in predictors beside LinearLatency; it is named here as well because it
+# was defined here (``from oneproxy.adaptation import AdaptedLatency`` keeps working).
 __all__ = ["adapt", "AdaptedLatency", "DEFAULT_LAMBDAS"]
 
 #: How much better in CV SRCC a candidate that trusts the proxy less must be, per step.
@@ -48,71 +50,46 @@ PARSIMONY = 0.005
 #: Ridge penalties tried, relative to the largest squared singular value of the design.
 DEFAULT_LAMBDAS = np.logspace(-4, 2, 7)
 
+#: The candidates, in the order of trusting the proxy less (the order `PARSIMONY` counts in).
+ONE_PROXY = ("proxy", "adaproxy", "target-only")
+SEVERAL_PROXIES = ("multi-proxy", "target-only")
 
-class AdaptedLatency(LinearLatency):
-    """A latency predictor adapted to a target device (see the module docstring).
-
-    Attributes (besides `LinearLatency`'s)
-    ----------
-    method : {"proxy", "adaproxy", "multi-proxy", "target-only"}
-        The candidate that cross-validated best.
-    lambda_ : float
-        Its ridge penalty relative to the design's largest squared singular value (nan for
-        ``"proxy"``).
-    cv_srcc : float
-        Its cross-validated SRCC on the samples.
-    candidates : dict of str to (cv_srcc, lambda_)
-        Every candidate's figures.
-    mix : ndarray of float64, shape (n_proxies,)
-        The proxies' coefficients (``a``, or ``alpha`` for several proxies; 0 for target-only).
-    """
-
-    kind: ClassVar[str] = "AdaptedLatency"
-
-    def __init__(self, space: Space, weights: ArrayLike, constant: float, *, method: str,
-                 lambda_: float, cv_srcc: float, candidates: dict[str, tuple[float, float]],
-                 mix: ArrayLike) -> None:
-        super().__init__(space, weights, constant)
-        self.method = method
-        self.lambda_ = float(lambda_)
-        self.cv_srcc = float(cv_srcc)
-        self.candidates = dict(candidates)
-        self.mix = np.asarray(mix, dtype=np.float64)
-
-    def save(self, path: PathLike) -> None:
-        """Write to ``.npz`` (weights and a JSON header)."""
-        _save(path, self.kind, self.space,
-              {"constant": self.constant, "method": self.method, "lambda_": self.lambda_,
-               "cv_srcc": self.cv_srcc, "candidates": self.candidates},
-              weights=self.weights, mix=self.mix)
-
-    @classmethod
-    def _from_file(cls, space: Space, header: dict[str, Any], arrays: dict[str, NDArray]) -> AdaptedLatency:
-        return cls(space, arrays["weights"], header["constant"], method=header["method"],
-                   lambda_=header["lambda_"], cv_srcc=header["cv_srcc"],
-                   candidates={k: tuple(v) for k, v in header["candidates"].items()}, mix=arrays["mix"])
-
-    def __repr__(self) -> str:
-        return (f"AdaptedLatency({self.space!r}, method={self.method!r}, "
-                f"cv_srcc={self.cv_srcc:.3f}, lambda_={self.lambda_:.3g})")
+# A fitted candidate: weights (n_features,), constant (ms), the proxies' coefficients (k,).
+_Fit = tuple[NDArray[np.float64], float, NDArray[np.float64]]
 
 
 # ---------------------------------------------------------------------------- the fit
 
+@overload
+def adapt(proxy: Predictor, choices: ArrayLike, target_latency_ms: ArrayLike, *,
+          lambdas: ArrayLike | None = ..., cv: int = ..., seed: int = ...,
+          methods: Sequence[str] | None = ...) -> AdaptedLatency: ...
+
+
+@overload
+def adapt(proxy: None = ..., *, proxies: Sequence[Predictor], choices: ArrayLike,
+          target_latency_ms: ArrayLike, lambdas: ArrayLike | None = ..., cv: int = ..., seed: int = ...,
+          methods: Sequence[str] | None = ...) -> AdaptedLatency: ...
+
+
 @small_algebra
-def adapt(proxy: Any = None, choices: ArrayLike | None = None, target_latency_ms: ArrayLike | None = None,
-          *, proxies: Sequence[Any] | None = None, lambdas: ArrayLike | None = None, cv: int = 5,
-          seed: int = 0, methods: Sequence[str] | None = None) -> AdaptedLatency:
+def adapt(proxy: Predictor | None = None, choices: ArrayLike | None = None,
+          target_latency_ms: ArrayLike | None = None, *, proxies: Sequence[Predictor] | None = None,
+          lambdas: ArrayLike | None = None, cv: int = 5, seed: int = 0,
+          methods: Sequence[str] | None = None) -> AdaptedLatency:
     """Adapt one proxy's (or several proxies') latency predictor to a target device.
+
+    Called as ``adapt(proxy, choices, target_latency_ms)`` for one proxy, or as
+    ``adapt(proxies=[...], choices=..., target_latency_ms=...)`` for several.
 
     Parameters
     ----------
     proxy : LinearLatency (or any additive predictor with ``weights`` and a scalar ``constant``)
         The proxy device's predictor. Give ``proxies=[...]`` instead for several.
     choices : array of int, shape (n, space.n_positions)
-        The architectures measured on the target.
+        The architectures measured on the target (required).
     target_latency_ms : array of float, shape (n,)
-        Their measured latency on the target (ms), without NaN.
+        Their measured latency on the target (ms), without NaN (required).
     proxies : sequence of additive predictors, optional
         Several proxies, all over the same space (multi-proxy adaptation).
     lambdas : array of float, optional
@@ -123,9 +100,9 @@ def adapt(proxy: Any = None, choices: ArrayLike | None = None, target_latency_ms
     seed : int
         Seed of the fold assignment.
     methods : sequence of str, optional
-        The candidates to consider (default all: ``"proxy", "adaproxy", "target-only"`` for one
-        proxy, ``"multi-proxy", "target-only"`` for several); e.g. ``["target-only"]`` for the
-        target-only baseline on the same samples.
+        The candidates to consider (default all: `ONE_PROXY` ``"proxy", "adaproxy",
+        "target-only"`` for one proxy, `SEVERAL_PROXIES` ``"multi-proxy", "target-only"`` for
+        several); e.g. ``["target-only"]`` for the target-only baseline on the same samples.
 
     Returns
     -------
@@ -134,9 +111,9 @@ def adapt(proxy: Any = None, choices: ArrayLike | None = None, target_latency_ms
     Raises
     ------
     ValueError
-        For bad arguments, and for a constant `target_latency_ms` (every sample the same
-        latency): it has no ranking to adapt to, every candidate's CV SRCC would be undefined
-        and the fit a constant, so no model is returned.
+        For bad or missing arguments, and for a constant `target_latency_ms` (every sample the
+        same latency): it has no ranking to adapt to, every candidate's CV SRCC would be
+        undefined and the fit a constant, so no model is returned.
 
     Examples
     --------
@@ -150,74 +127,32 @@ def adapt(proxy: Any = None, choices: ArrayLike | None = None, target_latency_ms
     """
     basis = _proxies(proxy, proxies)
     space = basis[0].space
-    codes = space.check_choices(choices)
-    X = space.features(codes)
-    y = _target(target_latency_ms, len(X))
+    codes = space.check_choices(_required(choices, "choices", "the architectures measured on the target"))
+    y = _target(target_latency_ms, len(codes))
     lams = _lambdas(lambdas)
-    cv = _arguments.integer(cv, "cv", 2)
-    if len(y) < 2 * cv:
-        raise ValueError(f"cv = {cv} folds need at least {2 * cv} samples (2 per fold), got "
-                         f"{len(y)}; measure more architectures or lower cv (at least 2)")
-    folds = np.array_split(np.random.default_rng(_arguments.seed(seed)).permutation(len(y)), cv)
-    grouped = _same_size(folds)
-    W = np.stack([flat_weights(space, p.weights) for p in basis], axis=1)  # (F, k)
+    folds = _folds(len(y), cv, seed)
+    allowed = ONE_PROXY if len(basis) == 1 else SEVERAL_PROXIES
+    methods = _methods(methods, allowed)
+    X = space.features(codes)
+    W = np.stack([space.flat_weights(p.weights) for p in basis], axis=1)  # (F, k)
     c_p = np.array([p.constant for p in basis])
     P = np.column_stack([p.predict(codes) for p in basis])  # (n, k), exactly as the proxies predict
-    ones = np.ones((len(y), 1))
-
-    allowed = ("proxy", "adaproxy", "target-only") if len(basis) == 1 else ("multi-proxy", "target-only")
-    methods = allowed if methods is None else tuple(methods)
-    if not methods or not set(methods) <= set(allowed):
-        raise ValueError(f"methods must be a non-empty subset of {allowed} with "
-                         f"{'one proxy' if len(basis) == 1 else 'several proxies'}, got {methods!r}")
-    ry = _centred_ranks(y)
-    candidates: dict[str, tuple[float, float]] = {}
-    designs: dict[str, _Ridge] = {}
-    if {"proxy", "adaproxy"} & set(methods):
-        shared = _Ridge(X * W[:, 0], np.hstack([ones, P]), y)
-        designs = {m: d for m, d in (("proxy", shared.without_Z()), ("adaproxy", shared)) if m in methods}
-    if "multi-proxy" in methods:
-        candidates["multi-proxy"] = _best(_cv_multi(X, P, y, lams, folds), lams)
-    if "target-only" in methods:
-        designs["target-only"] = _Ridge(X, ones, y)
-    for name, design in designs.items():
-        if name == "proxy":  # a positive rescaling keeps the proxy's ranking: nothing to fit
-            candidates[name] = (float(_srcc_rows(P[:, 0][None], ry)[0]), math.nan)
-        else:
-            candidates[name] = _best(design.cv_srcc(lams, grouped, ry), lams)
-    # Parsimony: each step away from the proxy (proxy, adaproxy, target-only) must win by
-    # PARSIMONY in CV SRCC; a few samples rank noisily, and the proxy knows the whole space.
-    order = [m for m in allowed if m in candidates]
-    if len(order) > 1 and len(y) < X.shape[1]:
-        # Fewer samples than features: a fit that ignores the proxy is not trusted over it,
-        # however well it cross-validates on so few points.
-        order = [m for m in order if m != "target-only"]
-    ranked = sorted(order, key=lambda m: -(candidates[m][0] - PARSIMONY * order.index(m)))
-    for method in ranked:
-        cv_srcc, lam = candidates[method]
-        if method == "multi-proxy":
-            alpha, b, c = _fit_multi(X, P, y, lam * _scale(X))
-            flat, constant, mix = W @ alpha + b, float(alpha @ c_p + c), alpha
-            break
-        b, coef = designs[method].fit(lam)
-        a = coef[1] if method != "target-only" else 0.0
-        if method == "proxy" and a <= 0:  # a falling fit from few samples: rescale instead
-            a = float(y.std() / P[:, 0].std()) if P[:, 0].std() > 0 else 1.0
-            coef = np.array([y.mean() - a * P[:, 0].mean(), a])
-        if method == "adaproxy" and a < 0 and len(ranked) > 1:
-            continue  # the target would rank against the proxy: take the next candidate
-        flat = a * W[:, 0] + (b * W[:, 0] if method == "adaproxy" else b if method == "target-only" else 0.0)
-        constant = float(coef[0] + a * c_p[0])
-        mix = np.zeros(len(basis)) if method == "target-only" else np.array([a])
-        break
-    return AdaptedLatency(space, weights_table(space, flat), constant, method=method, lambda_=lam,
+    candidates, designs = _cross_validate(X, P, W[:, 0], y, lams, folds, methods)
+    ranked = _ranked(candidates, allowed, len(y), X.shape[1])
+    if ranked[0] == "multi-proxy":
+        method, fitted = "multi-proxy", _multi_model(X, P, W, c_p, y, candidates["multi-proxy"][1])
+    else:
+        method, fitted = _single_model(ranked, candidates, designs, P[:, 0], W[:, 0], c_p[0], y, len(basis))
+    flat, constant, mix = fitted
+    cv_srcc, lam = candidates[method]
+    return AdaptedLatency(space, space.weights_table(flat), constant, method=method, lambda_=lam,
                           cv_srcc=cv_srcc, candidates=candidates, mix=mix)
 
 
-def _proxies(proxy: Any, proxies: Sequence[Any] | None) -> list[Any]:
+def _proxies(proxy: Predictor | None, proxies: Sequence[Predictor] | None) -> list[Any]:
     if (proxy is None) == (proxies is None):
         raise ValueError("give either proxy (one predictor) or proxies=[...] (several)")
-    basis = [proxy] if proxies is None else list(proxies)
+    basis: list[Any] = [proxy] if proxies is None else list(proxies)
     if not basis:
         raise ValueError("proxies must not be empty")
     for k, p in enumerate(basis):
@@ -231,8 +166,15 @@ def _proxies(proxy: Any, proxies: Sequence[Any] | None) -> list[Any]:
     return basis
 
 
+def _required(value: ArrayLike | None, name: str, what: str) -> ArrayLike:
+    if value is None:
+        raise ValueError(f"{name} is required: {what}")
+    return value
+
+
 def _target(y: ArrayLike | None, n: int) -> NDArray[np.float64]:
-    arr = np.asarray(y, dtype=np.float64)
+    arr = np.asarray(_required(y, "target_latency_ms", f"the target's latency (ms) of each of the {n} choices"),
+                     dtype=np.float64)
     if arr.shape != (n,):
         raise ValueError(f"target_latency_ms must have shape ({n},) to match choices, got {arr.shape}")
     if not np.isfinite(arr).all():
@@ -252,6 +194,93 @@ def _lambdas(lambdas: ArrayLike | None) -> NDArray[np.float64]:
     if lams.size == 0 or not (np.isfinite(lams) & (lams > 0)).all():
         raise ValueError("lambdas must be positive finite numbers")
     return lams
+
+
+def _folds(n: int, cv: int, seed: int) -> list[NDArray[np.int64]]:
+    """The samples' positions in `cv` random folds."""
+    cv = _arguments.integer(cv, "cv", 2)
+    if n < 2 * cv:
+        raise ValueError(f"cv = {cv} folds need at least {2 * cv} samples (2 per fold), got "
+                         f"{n}; measure more architectures or lower cv (at least 2)")
+    return np.array_split(np.random.default_rng(_arguments.seed(seed)).permutation(n), cv)
+
+
+def _methods(methods: Sequence[str] | None, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    chosen = allowed if methods is None else tuple(methods)
+    if not chosen or not set(chosen) <= set(allowed):
+        raise ValueError(f"methods must be a non-empty subset of {allowed} with "
+                         f"{'one proxy' if allowed == ONE_PROXY else 'several proxies'}, got {chosen!r}")
+    return chosen
+
+
+def _cross_validate(X: NDArray, P: NDArray, w: NDArray, y: NDArray, lams: NDArray, folds: list[NDArray],
+                    methods: tuple[str, ...]) -> tuple[dict[str, tuple[float, float]], dict[str, _Ridge]]:
+    """Each candidate's (CV SRCC, lambda) at its best lambda, and the single-proxy candidates'
+    designs to fit with; w (F,) is the first proxy's flat weights."""
+    ry = _centred_ranks(y)
+    ones = np.ones((len(y), 1))
+    candidates: dict[str, tuple[float, float]] = {}
+    designs: dict[str, _Ridge] = {}
+    if {"proxy", "adaproxy"} & set(methods):
+        shared = _Ridge(X * w, np.hstack([ones, P]), y)
+        designs = {m: d for m, d in (("proxy", shared.without_Z()), ("adaproxy", shared)) if m in methods}
+    if "multi-proxy" in methods:
+        candidates["multi-proxy"] = _best(_cv_multi(X, P, y, lams, folds), lams)
+    if "target-only" in methods:
+        designs["target-only"] = _Ridge(X, ones, y)
+    grouped = _same_size(folds)
+    for name, design in designs.items():
+        if name == "proxy":  # a positive rescaling keeps the proxy's ranking: nothing to fit
+            candidates[name] = (float(_srcc_rows(P[:, 0][None], ry)[0]), math.nan)
+        else:
+            candidates[name] = _best(design.cv_srcc(lams, grouped, ry), lams)
+    return candidates, designs
+
+
+def _ranked(candidates: dict[str, tuple[float, float]], allowed: tuple[str, ...], n_samples: int,
+            n_features: int) -> list[str]:
+    """The candidates to try, best first: each step away from the proxy (proxy, adaproxy,
+    target-only) must win by PARSIMONY in CV SRCC; a few samples rank noisily, and the proxy
+    knows the whole space."""
+    order = [m for m in allowed if m in candidates]
+    if len(order) > 1 and n_samples < n_features:
+        # Fewer samples than features: a fit that ignores the proxy is not trusted over it,
+        # however well it cross-validates on so few points.
+        order = [m for m in order if m != "target-only"]
+    return sorted(order, key=lambda m: -(candidates[m][0] - PARSIMONY * order.index(m)))
+
+
+def _single_model(ranked: list[str], candidates: dict[str, tuple[float, float]], designs: dict[str, _Ridge],
+                  p: NDArray, w: NDArray, c_p: float, y: NDArray, n_proxies: int) -> tuple[str, _Fit]:
+    """The best-ranked one-proxy candidate (or target-only) fitted at its lambda, unless it is
+    adaproxy fitted against the proxy (a < 0): the target would rank against the proxy, so the
+    next candidate is taken. p (n,) and w (F,) are the proxy's predictions and flat weights,
+    c_p its constant."""
+    method = ranked[0]
+    fitted = _fit_single(method, designs[method], candidates[method][1], p, w, c_p, y, n_proxies)
+    if method == "adaproxy" and fitted[2][0] < 0 and len(ranked) > 1:
+        method = ranked[1]  # proxy or target-only, which always stand
+        fitted = _fit_single(method, designs[method], candidates[method][1], p, w, c_p, y, n_proxies)
+    return method, fitted
+
+
+def _fit_single(method: str, design: _Ridge, lam: float, p: NDArray, w: NDArray, c_p: float, y: NDArray,
+                n_proxies: int) -> _Fit:
+    b, coef = design.fit(lam)
+    a = coef[1] if method != "target-only" else 0.0
+    if method == "proxy" and a <= 0:  # a falling fit from few samples: rescale instead
+        a = float(y.std() / p.std()) if p.std() > 0 else 1.0
+        coef = np.array([y.mean() - a * p.mean(), a])
+    flat = a * w + (b * w if method == "adaproxy" else b if method == "target-only" else 0.0)
+    mix = np.zeros(n_proxies) if method == "target-only" else np.array([a])
+    return flat, float(coef[0] + a * c_p), mix
+
+
+def _multi_model(X: NDArray, P: NDArray, W: NDArray, c_p: NDArray, y: NDArray, lam: float) -> _Fit:
+    """The multi-proxy candidate fitted at lam (relative to `_scale`); W (F, k) and c_p (k,) are
+    the proxies' flat weights and constants."""
+    alpha, b, c = _fit_multi(X, P, y, lam * _scale(X))
+    return W @ alpha + b, float(alpha @ c_p + c), alpha
 
 
 class _Ridge:

@@ -15,14 +15,17 @@ import json
 import os
 import tempfile
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["CheckpointError", "save", "load"]
+from oneproxy import objectives
+from oneproxy.spaces import Space
+
+__all__ = ["CheckpointError", "fingerprint", "save", "load"]
 
 FORMAT = "oneproxy-checkpoint"
 VERSION = 2
@@ -38,6 +41,23 @@ def _checksum(header_text: str, arrays: Mapping[str, NDArray]) -> str:
         a = np.ascontiguousarray(arrays[name])
         h.update(f"\0{name}\0{a.dtype.str}\0{a.shape}\0".encode())
         h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def fingerprint(space: Space, objs: Sequence[Any], maximise: NDArray[np.bool_], extra: Mapping[str, Any]) -> str:
+    """SHA-256 naming a run: its space, senses (`maximise`), other arguments (`extra`, JSON-able)
+    and what each objective computes: an additive one's digit tables, any other's type and its
+    values on `objectives.probe` of the space (an objective whose values changed is another run)."""
+    # "sums": the archive holds values summed in predict's order (earlier checkpoints do not)
+    h = hashlib.sha256(json.dumps({"space": space.name, "params": space.params, "sums": "predict",
+                                   "maximise": maximise.tolist(), **extra}, sort_keys=True).encode())
+    for obj in objs:
+        add = objectives.additive(space, obj)
+        if add is not None:
+            h.update(add.tables.tobytes() + add.constant.tobytes())
+        else:  # what it computes: its values on a fixed probe of the space
+            h.update(f"{type(obj).__module__}.{type(obj).__qualname__}".encode())
+            h.update(objectives.evaluate([obj], objectives.probe(space)).tobytes())
     return h.hexdigest()
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 import oneproxy
-from oneproxy import _arguments, datasets
+from oneproxy import _arguments, datasets, spaces
 from oneproxy.correlation import kendall_matrix, spearman_matrix
 from oneproxy.measure import BackendUnavailable
 from oneproxy.spaces import Space
@@ -45,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
                       help="measurements of this machine ('oneproxy measure'): its devices against "
                       "each other and the bundled devices (once-for-all: their predictors and the "
                       "Note10 table) over the measured architectures")
-    srcc.add_argument("--space", default=None, choices=("nb201", "fbnet", "ofa-mbv3"),
+    srcc.add_argument("--space", default=None, choices=spaces.available(),
                       help="the space of a --dataset CSV's architectures, or with --db the space "
                       "of the measurements (default: the only one the db holds)")
     srcc.add_argument("--method", default="spearman", choices=("spearman", "kendall"),
@@ -79,7 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--dataset", default=None, metavar="FILE.csv",
                       help="your CSV of latencies (format: docs/data.md; default: the bundled data)")
-    demo.add_argument("--space", default=None, choices=("nb201", "fbnet", "ofa-mbv3"),
+    demo.add_argument("--space", default=None, choices=spaces.available(),
                       help="the space of --dataset's architectures")
     demo.add_argument("--out", type=Path, default=Path("oneproxy-demo"), metavar="DIR",
                       help="output folder (default: ./oneproxy-demo)")
@@ -108,7 +108,7 @@ def _parser() -> argparse.ArgumentParser:
     adapt.add_argument("--dataset", default="nb201", metavar="NAME|FILE.csv",
                        help="bundled dataset (nb201, nb201-oneproxy, fbnet, ofa-mbv3) or your CSV of "
                       "latencies, with --space (format: docs/data.md; default: nb201)")
-    adapt.add_argument("--space", default=None, choices=("nb201", "fbnet", "ofa-mbv3"),
+    adapt.add_argument("--space", default=None, choices=spaces.available(),
                        help="the space of a --dataset CSV's architectures")
     adapt.add_argument("--proxy", default=None, help="proxy device (with --db: a device or 'auto', the default)")
     adapt.add_argument("--target", default=None, help="target device of the dataset (not with --db)")
@@ -231,7 +231,7 @@ def _parser() -> argparse.ArgumentParser:
         "pip install 'oneproxy[measure]'). An architecture not in the space is an error naming its line.",
     )
     export.add_argument("archs", type=Path, metavar="FRONT.csv", help="the architectures")
-    export.add_argument("--space", required=True, choices=("nb201", "fbnet", "ofa-mbv3"),
+    export.add_argument("--space", required=True, choices=spaces.available(),
                         help="their search space")
     export.add_argument("--resolutions", default=None, metavar="LO-HI|R,R,...",
                         help="ofa-mbv3 resolutions, for a CSV of indices only (default 128-224)")
@@ -261,8 +261,6 @@ def _measure_arguments(command: argparse.ArgumentParser, space: str = "nb201") -
 
 def _measure_space(args: argparse.Namespace) -> Space:
     """The space of --space and --resolutions."""
-    from oneproxy import spaces
-
     if args.resolutions is None:
         return spaces.get(args.space)
     if args.space != "ofa-mbv3":
@@ -290,7 +288,7 @@ def _resolutions(text: str) -> list[int]:
 
 
 def _space_arguments(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--space", required=True, choices=("nb201", "fbnet", "ofa-mbv3"), help="search space")
+    command.add_argument("--space", required=True, choices=spaces.available(), help="search space")
     command.add_argument("--dataset", default=None, metavar="NAME|FILE.csv",
                          help="dataset whose devices name objectives: bundled, or your CSV of "
                          "latencies over --space (default: the space's own)")
@@ -301,13 +299,13 @@ def _space_arguments(command: argparse.ArgumentParser) -> None:
 
 
 def _objectives(args: argparse.Namespace) -> tuple[Space, list[Any], list[str]]:
-    from oneproxy import predictors, spaces
+    from oneproxy import device, predictors
 
     names = [n.strip() for n in args.objectives.split(",") if n.strip()]
     if not names:
         raise ValueError("--objectives must name at least one objective")
     dataset = args.dataset or args.space  # each space's own dataset has its name
-    ofa = spaces.OFAMobileNetV3(range(160, 225, 4))
+    ofa = spaces.OFAMobileNetV3(device.RESOLUTIONS)  # the Note10 table's resolutions
     ofa_special = args.space == "ofa-mbv3" and any(n in ("accuracy", "note10") for n in names)
     space = ofa if ofa_special else spaces.get(args.space)
     objs: list[Any] = []
@@ -414,7 +412,7 @@ def _pair_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument("--dataset", default="nb201", metavar="NAME|FILE.csv",
                          help="bundled dataset (nb201, nb201-oneproxy, fbnet, ofa-mbv3) or your CSV of "
                       "latencies, with --space (format: docs/data.md; default: nb201)")
-    command.add_argument("--space", default=None, choices=("nb201", "fbnet", "ofa-mbv3"),
+    command.add_argument("--space", default=None, choices=spaces.available(),
                          help="the space of a --dataset CSV's architectures")
     command.add_argument("--proxy", required=True, help="proxy device (a latency column)")
     command.add_argument("--target", required=True, help="target device (a latency column)")
@@ -458,7 +456,7 @@ def _reuse(args: argparse.Namespace) -> None:
 
 
 def _adapt(args: argparse.Namespace) -> None:
-    from oneproxy import adaptation, predictors
+    from oneproxy import adaptation, predictors, workflow
 
     if args.db is not None:
         _adapt_measured(args)
@@ -467,11 +465,10 @@ def _adapt(args: argparse.Namespace) -> None:
         raise ValueError("adapt needs --proxy and --target (or --db with this machine's measurements)")
     ds = _dataset(args.dataset, args.space)
     x, y = ds.latency_of(args.proxy), ds.latency_of(args.target)
-    measured = np.flatnonzero(~np.isnan(y))
-    if not 0 < args.samples < len(measured):
-        raise ValueError(f"--samples must be between 1 and {len(measured) - 1}, got {args.samples}")
-    drawn = np.random.default_rng(_arguments.seed(args.seed, "--seed")).choice(measured, args.samples, replace=False)
-    test = np.setdiff1d(measured, drawn)
+    measured = int(np.count_nonzero(~np.isnan(y)))
+    if not 0 < args.samples < measured:
+        raise ValueError(f"--samples must be between 1 and {measured - 1}, got {args.samples}")
+    drawn, test = workflow.split(y, args.samples, _arguments.seed(args.seed, "--seed"))
     test = test[~np.isnan(x[test])]
     proxy = predictors.linear_latency(ds, args.proxy)
     model = adaptation.adapt(proxy, ds.choices[drawn], y[drawn], seed=args.seed)
@@ -489,29 +486,18 @@ def _adapt(args: argparse.Namespace) -> None:
 
 
 def _adapt_measured(args: argparse.Namespace) -> None:
-    from oneproxy import device, measure, predictors, spaces
+    from oneproxy import device
 
     ds = _dataset(args.dataset, args.space)
     if ds.space.name not in ("nb201", "ofa-mbv3"):
         raise ValueError(f"--db: measurements are of nb201 or ofa-mbv3; --dataset {args.dataset} is neither")
-    space: Space = ds.space if ds.space.name == "nb201" else spaces.OFAMobileNetV3(device.RESOLUTIONS)
-    fingerprint = _measured_device(args.db, space, args.device)  # the store first: it is cheap to check
-    proxies = {d: predictors.linear_latency(ds, d) for d in ds.devices} if ds.space.name == "nb201" \
-        else device.proxies(spaces.OFAMobileNetV3(device.RESOLUTIONS))
-    choices, y = measure.measured_latency(args.db, fingerprint, space=space)
-    if len(y) < 10:
-        raise ValueError(f"{args.db} holds {len(y)} {space.name} measurements of {fingerprint!r}"
-                         f"{' at 160-224 px' if space.name == 'ofa-mbv3' else ''}; adaptation needs at least 10")
-    if args.proxy not in (None, "auto"):
-        if args.proxy not in proxies:
-            raise ValueError(f"--proxy must be 'auto' or one of {', '.join(proxies)}, got {args.proxy!r}")
-        proxies = {args.proxy: proxies[args.proxy]}
-    chosen = device.adapt_measured(proxies, choices, y, seed=args.seed)
-    print(f"proxy chosen: {chosen.proxy} (SRCC {chosen.scores[chosen.proxy]:.3f} with the {len(y)} "
+    fingerprint = _measured_device(args.db, device.stored_space(ds), args.device)  # the store first: cheap to check
+    chosen = device.adapt_stored(args.db, fingerprint, ds, proxy=args.proxy, seed=args.seed)
+    print(f"proxy chosen: {chosen.proxy} (SRCC {chosen.scores[chosen.proxy]:.3f} with the {chosen.measurements} "
           f"measured architectures)")
-    print(f"{len(y)} measurements; single proxy ({chosen.single.method}) CV SRCC {chosen.single.cv_srcc:.3f}, "
-          f"all {len(proxies)} proxies ({chosen.multi.method}) CV SRCC {chosen.multi.cv_srcc:.3f}; kept the "
-          f"{chosen.kind}-proxy model")
+    print(f"{chosen.measurements} measurements; single proxy ({chosen.single.method}) CV SRCC "
+          f"{chosen.single.cv_srcc:.3f}, all {len(chosen.scores)} proxies ({chosen.multi.method}) CV SRCC "
+          f"{chosen.multi.cv_srcc:.3f}; kept the {chosen.kind}-proxy model")
     if args.out is not None:
         chosen.model.save(args.out)
         print(f"wrote {args.out} (use it with oneproxy reuse --predictor or scan --objectives)")
@@ -605,6 +591,8 @@ def _bench(args: argparse.Namespace) -> None:
 
 
 def _srcc(args: argparse.Namespace) -> None:
+    from oneproxy.workflow import Monotonicity
+
     if args.db is not None:
         from oneproxy import device, measure
 
@@ -628,7 +616,8 @@ def _srcc(args: argparse.Namespace) -> None:
         else:
             devices, L = data.devices, data.latency
     correlate = spearman_matrix if args.method == "spearman" else kendall_matrix
-    R = correlate(L, nan_policy="omit")
+    mono = Monotonicity(tuple(devices), np.asarray(correlate(L, nan_policy="omit")), args.method)
+    R = mono.matrix
 
     name = "SRCC" if args.method == "spearman" else "Kendall tau-b"
     print(f"{name} of latency between {len(devices)} devices over {L.shape[1]} architectures "
@@ -637,15 +626,11 @@ def _srcc(args: argparse.Namespace) -> None:
     print(" " * (width + 4) + " ".join(f"{j:>5d}" for j in range(len(devices))))
     for i, d in enumerate(devices):
         print(f"{i:>2d} {d:<{width}} " + " ".join(f"{v:5.2f}" for v in R[i]))
-    rows, cols = np.triu_indices(len(devices), k=1)
-    upper = R[rows, cols]
-    finite = np.isfinite(upper)
-    if finite.any():
-        worst = int(np.flatnonzero(finite)[np.argmin(upper[finite])])
-        upper = upper[finite]
-        print(f"\npairs: {upper.size}  median: {np.median(upper):.3f}  min: {upper.min():.3f} "
-              f"({devices[rows[worst]]} vs {devices[cols[worst]]})  "
-              f"pairs >= 0.9: {np.mean(upper >= 0.9):.1%}")
+    summary = mono.summary(0.9)
+    if summary["pairs"]:
+        a, b = summary["lowest"]
+        print(f"\npairs: {summary['pairs']}  median: {summary['median']:.3f}  min: {summary['min']:.3f} "
+              f"({a} vs {b})  pairs >= 0.9: {summary['at_least']:.1%}")
 
     if args.csv is not None:
         header = ",".join(["device", *devices])

@@ -161,7 +161,7 @@ class Dataset:
             assert isinstance(space, OFAMobileNetV3)
             rows = np.concatenate([
                 np.searchsorted(space.resolutions, c["resolution"])[:, None],
-                c["depths"] - 2,
+                np.searchsorted(space.DEPTHS, c["depths"]),
                 np.searchsorted(space.KERNELS, c["kernel_sizes"]),
                 np.searchsorted(space.EXPANDS, c["expand_ratios"])], axis=1)
         return _read_only(self.space.canonical(rows))
@@ -428,20 +428,43 @@ def _from_columns(columns: dict[str, list[object]], labels: list[str], header: l
     """A Dataset from a table's columns (in header order); `labels` name its rows in errors."""
     sp = get_space(space)
     stripped = [h.strip() for h in header]
+    columns = {h.strip(): v for h, v in columns.items()}
+    arch_name, by_index, accuracy, found = _roles(stripped, header, where, accuracy, devices)
+    if not labels:
+        raise ValueError(f"{where} lists no architectures")
+    indices = _architectures(sp, columns[arch_name], labels, where, arch_name, by_index)
+    latency = np.array([_numbers(columns[d], labels, where, d, "latency") for d in found], dtype=np.float64)
+    for d, row in zip(found, latency):
+        if np.isnan(row).all():
+            raise ValueError(f"{where}: latency column {d!r} holds no measurement")
+    acc = None if accuracy is None else _numbers(columns[accuracy], labels, where, accuracy, "accuracy")
+    ids = None
+    if _ID in {h.lower() for h in stripped}:
+        id_name = next(h for h in stripped if h.lower() == _ID)
+        ids = [_whole(cell, label, where, id_name) for label, cell in zip(labels, columns[id_name])]
+    acc_name = None if accuracy is None else (
+        accuracy.split(":", 1)[1].strip() or "accuracy" if accuracy.lower().startswith("accuracy:") else accuracy)
+    return Dataset(name=name, devices=tuple(found), arch_index=_arch_index(sp, indices, ids), latency=latency,
+                   accuracy=acc, accuracy_name=acc_name,
+                   columns=MappingProxyType({"choices": _read_only(sp.decode(indices))}), source=source, space=sp)
+
+
+def _roles(stripped: list[str], header: list[str], where: str, accuracy: str | None,
+           devices: Sequence[str] | None) -> tuple[str, bool, str | None, list[str]]:
+    """What the header's columns hold: (architecture column, whether it holds indices, accuracy
+    column or None, latency columns); ValueError for a header that does not say."""
     for k, h in enumerate(stripped):
         if not h:
             raise ValueError(f"{where}: column {k + 1} of the header has no name")
         if h in stripped[:k]:
             raise ValueError(f"{where}: column {h!r} appears twice in the header")
-    columns = {h.strip(): v for h, v in columns.items()}
     column, by_index = fronts.architecture_column(stripped, where)
     arch_name = stripped[column]
-    lowered = {h.lower() for h in stripped}
     if accuracy is None:
         accuracy = next((h for h in stripped if h.lower() == "accuracy" or h.lower().startswith("accuracy:")), None)
     elif accuracy not in stripped:
         raise ValueError(f"accuracy must be a column of {where}, got {accuracy!r}; its header is {header}")
-    ignored = {h for h in stripped if h.lower() in {*fronts._INDEX, *fronts._STRING, _ID}} | {accuracy}
+    ignored = {h for h in stripped if h.lower() in {*fronts.INDEX_COLUMNS, *fronts.STRING_COLUMNS, _ID}} | {accuracy}
     found = [h for h in stripped if h not in ignored]
     if devices is not None:
         unknown = [d for d in devices if d not in found]
@@ -452,35 +475,26 @@ def _from_columns(columns: dict[str, list[object]], labels: list[str], header: l
     if not found:
         raise ValueError(f"{where} has no latency column (one column of ms per device beside "
                          f"{arch_name!r}); its header is {header}")
-    if not labels:
-        raise ValueError(f"{where} lists no architectures")
+    return arch_name, by_index, accuracy, found
 
+
+def _architectures(space: Space, cells: list[object], labels: list[str], where: str, column: str,
+                   by_index: bool) -> list[int]:
+    """The indices of a column of architectures; ValueError naming the row for a cell that is
+    not one of `space` or repeats an earlier one."""
     indices: list[int] = []
     first: dict[int, str] = {}
-    for label, cell in zip(labels, columns[arch_name]):
+    for label, cell in zip(labels, cells):
         try:
-            index = fronts.parse_architecture(sp, cell, by_index)
+            index = fronts.parse_architecture(space, cell, by_index)
         except ValueError as err:
-            raise ValueError(f"{where} {label}, column {arch_name!r}: not an architecture of {sp!r}: {err}") from None
+            raise ValueError(f"{where} {label}, column {column!r}: not an architecture of {space!r}: {err}") from None
         if index in first:
-            raise ValueError(f"{where} {label}, column {arch_name!r}: {sp.to_string(index)} is also at "
+            raise ValueError(f"{where} {label}, column {column!r}: {space.to_string(index)} is also at "
                              f"{first[index]}; give each architecture once (e.g. the median of repeats)")
         first[index] = label
         indices.append(index)
-    latency = np.array([_numbers(columns[d], labels, where, d, "latency") for d in found], dtype=np.float64)
-    for d, row in zip(found, latency):
-        if np.isnan(row).all():
-            raise ValueError(f"{where}: latency column {d!r} holds no measurement")
-    acc = None if accuracy is None else _numbers(columns[accuracy], labels, where, accuracy, "accuracy")
-    ids = None
-    if _ID in lowered:
-        id_name = next(h for h in stripped if h.lower() == _ID)
-        ids = [_whole(cell, label, where, id_name) for label, cell in zip(labels, columns[id_name])]
-    acc_name = None if accuracy is None else (
-        accuracy.split(":", 1)[1].strip() or "accuracy" if accuracy.lower().startswith("accuracy:") else accuracy)
-    return Dataset(name=name, devices=tuple(found), arch_index=_arch_index(sp, indices, ids), latency=latency,
-                   accuracy=acc, accuracy_name=acc_name,
-                   columns=MappingProxyType({"choices": _read_only(sp.decode(indices))}), source=source, space=sp)
+    return indices
 
 
 def _numbers(cells: Iterable[object], labels: list[str], where: str, column: str, what: str) -> NDArray[np.float64]:

@@ -9,15 +9,15 @@ data it lacks (accuracy for reuse, enough architectures for adaptation) is left 
 from __future__ import annotations
 
 import functools
-import sys
 import time
-from collections.abc import Callable
+from typing import Any
 from pathlib import Path
 
 import numpy as np
 
 from oneproxy import plots
 from oneproxy.datasets import Dataset, load
+from oneproxy.progress import Steps
 from oneproxy.workflow import monotonicity, reuse, samples_curve, study
 
 # The OneProxy repository's own AdaProxy (its cvxpy solver) on the nb201-oneproxy protocol, measured
@@ -26,35 +26,6 @@ REFERENCE = {"pairs": 240, "before": 0.701, "after": 0.869, "at_least_0.9": 0.51
              "time": "20.5 ms per solve, for each lambda tried"}
 
 GRID_DEVICES = ("2080ti_1", "2080ti_256", "gold_6240", "pixel3")  # same GPU at two batch sizes, a CPU, a phone
-
-
-class Progress:
-    """A one-line progress bar on stderr (a line per step when stderr is not a terminal)."""
-
-    def __init__(self, steps: dict[str, float], enabled: bool = True) -> None:
-        self.steps, self.total, self.done = steps, sum(steps.values()), 0.0
-        self.enabled, self.tty = enabled, sys.stderr.isatty()
-        self.start = time.perf_counter()
-
-    def __call__(self, step: str, fraction: float = 0.0) -> None:
-        if not self.enabled:
-            return
-        before = sum(w for s, w in self.steps.items() if list(self.steps).index(s) < list(self.steps).index(step))
-        share = (before + fraction * self.steps[step]) / self.total
-        bar = "#" * int(30 * share)
-        line = f"[{bar:<30}] {100 * share:3.0f}%  {time.perf_counter() - self.start:5.1f}s  {step}"
-        if self.tty:
-            print("\r" + line.ljust(100), end="", file=sys.stderr, flush=True)
-        elif fraction == 0.0:
-            print(line, file=sys.stderr, flush=True)
-
-    def finish(self) -> None:
-        if self.enabled and self.tty:
-            print(file=sys.stderr)
-
-
-def _fraction(bar: Progress, step: str, done: int, total: int) -> None:
-    bar(step, done / total)
 
 
 def run(out: str | Path = "oneproxy-demo", *, quick: bool = False, progress: bool = True,
@@ -71,40 +42,47 @@ def run(out: str | Path = "oneproxy-demo", *, quick: bool = False, progress: boo
         return _run_user(dataset, out, quick=quick, progress=progress)
     seeds = [0] if quick else [0, 1, 2]
     sizes = (10, 30, 70) if quick else (10, 20, 30, 50, 70, 100, 200)
-    bar = Progress({"monotonicity": 1, "reuse": 1, "study nb201": 3, "study nb201-oneproxy": 4,
+    bar = Steps({"monotonicity": 1, "reuse": 1, "study nb201": 3, "study nb201-oneproxy": 4,
                     "samples curve nb201-oneproxy": 8, "samples curve nb201": 10, "report": 1}, progress)
     started = time.perf_counter()
     lines: list[str] = ["# oneproxy demo", "",
                         "Everything below was computed by this run from the data bundled with oneproxy "
                         "(`oneproxy.datasets`). Re-run with `oneproxy demo`.", ""]
 
-    # 1. monotonicity
     bar("monotonicity")
     nb201, one = load("nb201"), load("nb201-oneproxy")
-    accuracy = nb201.accuracy
-    assert accuracy is not None
     mono = {ds.name: monotonicity(ds) for ds in (nb201, one)}
+    lines += _monotonicity(out, nb201, mono)
+    bar("reuse")
+    lines += _reuse(out, nb201, mono["nb201"])
+    lines += _reuse_against_srcc(out, nb201, bar)
+    lines += _adaptation(out, one, seeds, sizes, quick, bar)
+    return _write(out, lines, started, bar)
+
+
+def _monotonicity(out: Path, nb201: Dataset, mono: dict[str, Any]) -> list[str]:
+    """Section 1 of the bundled report: the two datasets' SRCC heatmaps and a latency grid."""
     for name, m in mono.items():
         plots.correlation_heatmap(m.matrix, m.devices, out / f"srcc-{name}.png",
                                   title=f"{name}: SRCC of latencies between devices")
     plots.latency_grid(np.stack([nb201.latency_of(d) for d in GRID_DEVICES]), GRID_DEVICES,
                        out / "latency-grid.png", title="nb201: latency of the same 15,625 cells")
-    lines += ["## 1. Latency monotonicity", ""]
+    lines = ["## 1. Latency monotonicity", ""]
     for name, m in mono.items():
-        upper = m.matrix[np.triu_indices(len(m.devices), 1)]
-        upper = upper[~np.isnan(upper)]
-        low = m.pairs_below(1.1)[0]
-        lines += [f"- `{name}`: {len(m.devices)} devices, median SRCC {np.median(upper):.3f}, "
-                  f"{(upper >= 0.9).mean():.0%} of {len(upper)} pairs at or above 0.9, lowest "
-                  f"{low[2]:.3f} ({low[0]} vs {low[1]}); best single proxy for all the others "
+        summ = m.summary(0.9)
+        lines += [f"- `{name}`: {len(m.devices)} devices, median SRCC {summ['median']:.3f}, "
+                  f"{summ['at_least']:.0%} of {summ['pairs']} pairs at or above 0.9, lowest "
+                  f"{summ['min']:.3f} ({summ['lowest'][0]} vs {summ['lowest'][1]}); best single proxy for all the others "
                   f"(highest worst-case SRCC): `{m.best_proxy()}`."]
-    lines += ["", "![nb201 SRCC](srcc-nb201.png)", "", "![nb201-oneproxy SRCC](srcc-nb201-oneproxy.png)", "",
+    return lines + ["", "![nb201 SRCC](srcc-nb201.png)", "", "![nb201-oneproxy SRCC](srcc-nb201-oneproxy.png)", "",
               "Same GPU at batch 1 and 256, a Xeon CPU and a phone, over the same cells:", "",
               "![latency grid](latency-grid.png)", ""]
 
-    # 2. reuse, one high-SRCC and one low-SRCC pair
-    bar("reuse")
-    m = mono["nb201"]
+
+def _reuse(out: Path, nb201: Dataset, m: Any) -> list[str]:
+    """Section 2: reusing the proxy's set, for the most and the least monotone pair of nb201."""
+    accuracy = nb201.accuracy
+    assert accuracy is not None
     pairs = [(a, b, r) for a, b, r in m.pairs_below(1.1)]
     high, low_pair = pairs[-1], pairs[0]
     panels, rows = [], []
@@ -115,20 +93,22 @@ def run(out: str | Path = "oneproxy-demo", *, quick: bool = False, progress: boo
         rows.append(f"| {proxy} | {target} | {r:.3f} | {res.hv_ratio:.4f} | {res.igd_plus:.4f} | "
                     f"{res.mean_regret:.2f} | {res.jaccard:.2f} | {len(res.proxy_set)} / {len(res.target_set)} |")
     plots.reuse_fronts(panels, out / "reuse-fronts.png", accuracy_label="CIFAR-10 test accuracy (%)")
-    lines += ["## 2. Reusing a proxy's Pareto set", "",
+    return ["## 2. Reusing a proxy's Pareto set", "",
               "NAS-Bench-201, CIFAR-10 accuracy against latency: the proxy's Pareto set, placed at "
               "its latency on the target, against the target's own front.", "",
               "| proxy | target | SRCC | HV ratio | IGD+ | mean regret (% acc.) | Jaccard | set sizes |",
               "|---|---|---|---|---|---|---|---|", *rows, "", "![reuse](reuse-fronts.png)", ""]
 
-    # 3. reuse loss against SRCC, all ordered pairs of nb201
+
+def _reuse_against_srcc(out: Path, nb201: Dataset, bar: Steps) -> list[str]:
+    """Section 3: the reuse loss of every ordered pair of nb201 against its SRCC."""
     bar("study nb201")
     s201 = study(nb201, samples=70, seed=0,
                  progress=lambda k, n: bar("study nb201", k / n))
     plots.reuse_vs_srcc(s201.full_srcc, s201.hv_ratio_before, s201.regret_before,
                         out / "reuse-vs-srcc.png", hv_after=s201.hv_ratio_after, regret_unit="(% acc.)")
     hi = s201.full_srcc >= 0.9
-    lines += ["## 3. Reuse loss against monotonicity (all ordered pairs of nb201)", "",
+    return ["## 3. Reuse loss against monotonicity (all ordered pairs of nb201)", "",
               f"Over {len(hi)} ordered pairs: where SRCC >= 0.9 ({hi.sum()} pairs) the proxy's set "
               f"reaches a median {np.median(s201.hv_ratio_before[hi]):.4f} of the target front's "
               f"hypervolume (worst {s201.hv_ratio_before[hi].min():.4f}), mean regret "
@@ -138,7 +118,10 @@ def run(out: str | Path = "oneproxy-demo", *, quick: bool = False, progress: boo
               f"target samples, the pairs below 0.9 reach {np.median(s201.hv_ratio_after[~hi]):.4f} "
               f"(worst {s201.hv_ratio_after[~hi].min():.4f}).", "", "![reuse vs SRCC](reuse-vs-srcc.png)", ""]
 
-    # 4. adaptation on the reference protocol
+
+def _adaptation(out: Path, one: Dataset, seeds: list[int], sizes: tuple[int, ...], quick: bool,
+                bar: Steps) -> list[str]:
+    """Section 4: AdaProxy on the reference protocol, and the samples curves of both datasets."""
     bar("study nb201-oneproxy")
     sone = study(one, samples=70, seeds=seeds, threshold=0.9,
                  progress=lambda k, n: bar("study nb201-oneproxy", k / n))
@@ -152,10 +135,10 @@ def run(out: str | Path = "oneproxy-demo", *, quick: bool = False, progress: boo
         step = f"samples curve {name}"
         bar(step)
         curves[name] = samples_curve(name, sizes=sizes, seeds=seeds if name != "nb201" or quick else [0, 1],
-                                     progress=functools.partial(_fraction, bar, step))
+                                     progress=functools.partial(bar.fraction, step))
     plots.samples_curves(curves, out / "samples-curve.png")
     methods = {m: int((sone.method[below] == m).sum()) for m in ("proxy", "adaproxy", "target-only")}
-    lines += ["## 4. Adapting the proxy (AdaProxy) from 70 target samples", "",
+    lines = ["## 4. Adapting the proxy (AdaProxy) from 70 target samples", "",
               f"Protocol: `nb201-oneproxy`, every ordered pair with SRCC < 0.9, proxy predictor = "
               f"`LinearLatency` on all the proxy's rows, 70 target samples, the rest as test rows, "
               f"seeds {seeds}. SRCC on the test rows.", "",
@@ -182,12 +165,10 @@ def run(out: str | Path = "oneproxy-demo", *, quick: bool = False, progress: boo
     for name, c in curves.items():
         for key, label in (("adaproxy", "AdaProxy"), ("multi", "multi-proxy"), ("target_only", "target-only")):
             lines.append(f"| {name} {label} | " + " | ".join(f"{v:.3f}" for v in c[key]) + " |")
-    lines += ["", "![samples curve](samples-curve.png)", ""]
-
-    return _write(out, lines, started, bar)
+    return lines + ["", "![samples curve](samples-curve.png)", ""]
 
 
-def _write(out: Path, lines: list[str], started: float, bar: Progress) -> Path:
+def _write(out: Path, lines: list[str], started: float, bar: Steps) -> Path:
     """report.md from `lines`, ending with the run's time."""
     bar("report")
     report = out / "report.md"
@@ -201,7 +182,7 @@ def _run_user(ds: Dataset, out: Path, *, quick: bool, progress: bool) -> Path:
     if ds.n_devices < 2:
         raise ValueError(f"dataset {ds.name!r} has {ds.n_devices} device; the demo needs at least 2")
     seeds = [0] if quick else [0, 1, 2]
-    bar = Progress({"monotonicity": 1, "reuse": 1, "study": 4, "samples curve": 6, "report": 1}, progress)
+    bar = Steps({"monotonicity": 1, "reuse": 1, "study": 4, "samples curve": 6, "report": 1}, progress)
     started = time.perf_counter()
     lines = [f"# oneproxy demo: {ds.name}", "",
              f"Everything below was computed by this run from `{ds.source}`: {ds.n_archs} architectures "
@@ -274,7 +255,7 @@ def _run_user(ds: Dataset, out: Path, *, quick: bool, progress: bool) -> Path:
                       f"{summ['target_only_at_least_0.9']:.1%} |", "", "![before/after](before-after.png)", ""]
             bar("samples curve")
             sizes = [n for n in ((10, 30, 70) if quick else (10, 20, 30, 50, 70, 100, 200)) if n <= least - 10]
-            curve = samples_curve(ds, sizes=sizes, seeds=seeds, progress=functools.partial(_fraction, bar, "samples curve"))
+            curve = samples_curve(ds, sizes=sizes, seeds=seeds, progress=functools.partial(bar.fraction, "samples curve"))
             plots.samples_curves({ds.name: curve}, out / "samples-curve.png")
             lines += ["Mean SRCC after adaptation against the number of target samples (pairs below 0.9):", "",
                       "| samples | " + " | ".join(str(int(n)) for n in curve["sizes"]) + " |",

@@ -34,14 +34,16 @@ from numpy.typing import ArrayLike, NDArray
 
 from oneproxy import _arguments
 from oneproxy import measure as measuring
-from oneproxy.adaptation import AdaptedLatency, adapt
+from oneproxy.adaptation import adapt
 from oneproxy.correlation import spearman
-from oneproxy.datasets import load
+from oneproxy.datasets import Dataset, load
 from oneproxy.pareto import hypervolume, pareto_front
-from oneproxy.predictors import LinearLatency, linear_latency, ofa_accuracy, ofa_note10_latency
-from oneproxy.spaces import OFAMobileNetV3
+from oneproxy.predictors import AdaptedLatency, LinearLatency, linear_latency, ofa_accuracy, ofa_note10_latency
+from oneproxy.progress import Steps
+from oneproxy.spaces import OFAMobileNetV3, Space
+from oneproxy.workflow import proxy_predictors
 
-__all__ = ["proxies", "adapt_measured", "Adapted", "FrontCheck", "DeviceResult", "run", "write_report",
+__all__ = ["proxies", "adapt_measured", "stored_space", "adapt_stored", "Adapted", "FrontCheck", "DeviceResult", "run", "write_report",
            "RESOLUTIONS"]
 
 #: The loop's input resolutions (px): the Note10 table's range.
@@ -104,6 +106,8 @@ class Adapted:
         Every proxy's SRCC with the measurements, best first.
     single, multi : AdaptedLatency
         The two fits compared.
+    measurements : int
+        How many measured architectures they were fitted on.
     """
 
     model: AdaptedLatency
@@ -111,6 +115,7 @@ class Adapted:
     scores: dict[str, float]
     single: AdaptedLatency
     multi: AdaptedLatency
+    measurements: int = 0
 
     @property
     def kind(self) -> str:
@@ -134,7 +139,37 @@ def adapt_measured(proxies: Mapping[str, Any], choices: ArrayLike, latency_ms: A
     multi = adapt(proxies=list(proxies.values()), choices=choices, target_latency_ms=y, seed=seed) \
         if len(proxies) > 1 else single
     model = single if single.cv_srcc >= multi.cv_srcc else multi
-    return Adapted(model, best, scores, single, multi)
+    return Adapted(model, best, scores, single, multi, len(y))
+
+
+def stored_space(dataset: Dataset) -> Space:
+    """The space whose measurements in a store adapt `dataset`'s proxies (`adapt_stored`):
+    NAS-Bench-201's, or once-for-all's at the proxies' resolutions (`RESOLUTIONS`)."""
+    if dataset.space.name == "nb201":
+        return dataset.space
+    if dataset.space.name == "ofa-mbv3":
+        return OFAMobileNetV3(RESOLUTIONS)
+    raise ValueError(f"measurements are of nb201 or ofa-mbv3; dataset {dataset.name!r} is over neither")
+
+
+def adapt_stored(db: str | os.PathLike[str], fingerprint: str, dataset: Dataset, *, proxy: str | None = None,
+                 seed: int = 0) -> Adapted:
+    """`adapt_measured` on the measurements of device `fingerprint` in store `db` (`stored_space`
+    of `dataset`): with every device of an nb201 `dataset` as a proxy (`linear_latency`), or
+    once-for-all's bundled `proxies`; `proxy` (None or ``"auto"``: all of them) keeps one.
+    Needs at least 10 measurements."""
+    space = stored_space(dataset)
+    candidates = dict(zip(dataset.devices, proxy_predictors(dataset))) if space.name == "nb201" \
+        else proxies(OFAMobileNetV3(RESOLUTIONS))
+    choices, y = measuring.measured_latency(db, fingerprint, space=space)
+    if len(y) < 10:
+        raise ValueError(f"{db} holds {len(y)} {space.name} measurements of {fingerprint!r}"
+                         f"{' at 160-224 px' if space.name == 'ofa-mbv3' else ''}; adaptation needs at least 10")
+    if proxy not in (None, "auto"):
+        if proxy not in candidates:
+            raise ValueError(f"proxy must be 'auto' or one of {', '.join(candidates)}, got {proxy!r}")
+        candidates = {proxy: candidates[proxy]}
+    return adapt_measured(candidates, choices, y, seed=seed)
 
 
 # ---------------------------------------------------------------------------- the loop
@@ -242,7 +277,6 @@ def run(db: str | os.PathLike[str], out: str | os.PathLike[str] | None = None, *
     resolutions : sequence of int
         Input resolutions (px) within 160-224.
     """
-    from oneproxy.demo import Progress
     from oneproxy.search import evolve
 
     for name, value, low in (("samples", samples, 10), ("holdout", holdout, 0), ("oracle", oracle, 0),
@@ -259,7 +293,7 @@ def run(db: str | os.PathLike[str], out: str | os.PathLike[str] | None = None, *
     pool = measuring.sample_indices(space, max(samples + holdout, oracle), seed)
     steps = {"measure subnets": float(len(pool)), "adapt": 2.0, "search": 3.0,
              "measure fronts": 3.0 * front_size, "report": 1.0}
-    bar = Progress(steps, progress)
+    bar = Steps(steps, progress)
     clock: dict[str, float] = {}
     timing = dict(db=db, space=space, backend=run_, repeats=repeats, warmup=warmup)
 

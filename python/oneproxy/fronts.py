@@ -20,8 +20,8 @@ from oneproxy.spaces import Space
 
 __all__ = ["write_csv", "read_csv", "architecture_column", "parse_architecture"]
 
-_INDEX = ("index", "arch_index")
-_STRING = ("architecture", "arch", "string")
+INDEX_COLUMNS = ("index", "arch_index")  # headers of a column of indices
+STRING_COLUMNS = ("architecture", "arch", "string")  # headers of a column in the space's notation
 
 
 def write_csv(path: str | os.PathLike[str], space: Space, indices: Sequence[int], values: ArrayLike,
@@ -73,11 +73,11 @@ def architecture_column(header: Sequence[str], what: str = "the table") -> tuple
     names = [str(h).strip().lower() for h in header]
     # The string names the architecture itself; an index depends on the space's parameters (an
     # ofa-mbv3 front written at 160-224 px has other indices at 128-224 px), so it comes first.
-    column = next((names.index(c) for c in _STRING + _INDEX if c in names), None)
+    column = next((names.index(c) for c in STRING_COLUMNS + INDEX_COLUMNS if c in names), None)
     if column is None:
-        raise ValueError(f"{what} has no index column ({', '.join(_INDEX)}) nor string column "
-                         f"({', '.join(_STRING)}); its header is {list(header)}")
-    return column, names[column] in _INDEX
+        raise ValueError(f"{what} has no index column ({', '.join(INDEX_COLUMNS)}) nor string column "
+                         f"({', '.join(STRING_COLUMNS)}); its header is {list(header)}")
+    return column, names[column] in INDEX_COLUMNS
 
 
 def parse_architecture(space: Space, cell: object, by_index: bool) -> int:

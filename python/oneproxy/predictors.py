@@ -4,10 +4,10 @@ Every predictor has ``space``, ``predict(choices) -> float64 (n,)`` (ms, or accu
 unit of its source) and ``save(path)``; `load` reads any of them back. Files are plain ``.npz``
 with a JSON header, never pickles.
 
-Additive predictors (`LinearLatency`, `OFANote10Latency`) also expose ``weights`` and
-``constant``: the prediction is ``constant + sum_g weights[g, code_g]`` over the space's one-hot
-groups (``Space.groups``; an inactive group adds nothing). The scans of the evaluation loop use
-these tables directly.
+Additive predictors (`LinearLatency`, `AdaptedLatency`, `OFANote10Latency`) also expose
+``weights`` and ``constant``: the prediction is ``constant + sum_g weights[g, code_g]`` over the
+space's one-hot groups (``Space.groups``; an inactive group adds nothing). The scans of the
+evaluation loop use these tables directly.
 
 Examples
 --------
@@ -42,7 +42,7 @@ from oneproxy.datasets import load as load_dataset
 from oneproxy.spaces import OFAMobileNetV3, Space
 from oneproxy.threads import blas_threads, numba_threads, run_kernel
 
-__all__ = ["Predictor", "FitReport", "LinearLatency", "linear_latency", "TableLatency",
+__all__ = ["Predictor", "FitReport", "LinearLatency", "linear_latency", "AdaptedLatency", "TableLatency",
            "TableAccuracy", "OFAAccuracy", "ofa_accuracy", "OFANote10Latency",
            "ofa_note10_latency", "load"]
 
@@ -66,10 +66,36 @@ class Predictor(Protocol):
 
 # ---------------------------------------------------------------------------- files
 
-def _save(path: PathLike, kind: str, space: Space, meta: dict[str, Any], **arrays: NDArray) -> None:
-    header = {"kind": kind, "space": space.name, "space_params": space.params, **meta}
-    with open(path, "wb") as f:  # an open file keeps np.savez from appending ".npz"
-        np.savez(f, allow_pickle=False, header=np.array(json.dumps(header)), **arrays)
+#: Every predictor class `load` can read back, by the ``kind`` its files are written under.
+_KINDS: dict[str, type[_Stored]] = {}
+
+
+class _Stored:
+    """A predictor that saves to ``.npz`` and that `load` reads back.
+
+    A subclass that sets ``kind`` in its own body is registered under it; one that does not
+    (an abstract base, or a subclass that is saved as its parent) is not.
+    """
+
+    kind: ClassVar[str]
+    space: Space
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        kind = cls.__dict__.get("kind")
+        if kind is not None and _KINDS.setdefault(kind, cls) is not cls:
+            raise TypeError(f"predictor kind {kind!r} is already {_KINDS[kind].__qualname__}'s")
+
+    def _write(self, path: PathLike, meta: dict[str, Any], **arrays: NDArray) -> None:
+        header = {"kind": self.kind, "space": self.space.name, "space_params": self.space.params, **meta}
+        with open(path, "wb") as f:  # an open file keeps np.savez from appending ".npz"
+            np.savez(f, allow_pickle=False, header=np.array(json.dumps(header)), **arrays)
+
+    @classmethod
+    def _from_file(cls, space: Space, header: dict[str, Any], arrays: dict[str, NDArray]) -> Any:
+        """The predictor from a file's header (without kind and space) and arrays; KeyError
+        for a missing field or array."""
+        raise NotImplementedError
 
 
 def load(path: PathLike) -> Any:
@@ -83,18 +109,14 @@ def load(path: PathLike) -> Any:
     except (ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:  # OSError (missing file) passes
         raise ValueError(f"{os.fspath(path)!r} is not a oneproxy predictor (an .npz written by a "
                          f"predictor's save(), e.g. 'oneproxy adapt --out'): {type(err).__name__}") from None
-    kinds: dict[str, Any] = {"LinearLatency": LinearLatency, "TableLatency": TableLatency,
-                             "TableAccuracy": TableAccuracy, "OFANote10Latency": OFANote10Latency,
-                             "OFAAccuracy": OFAAccuracy}
-    from oneproxy.adaptation import AdaptedLatency  # defined there, on top of LinearLatency
-
-    kinds["AdaptedLatency"] = AdaptedLatency
     kind = header.pop("kind")
-    if kind not in kinds:
-        raise ValueError(f"{os.fspath(path)!r} holds an unknown predictor kind {kind!r}")
+    cls = _KINDS.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        raise ValueError(f"{os.fspath(path)!r} holds an unknown predictor kind {kind!r} "
+                         f"(known: {', '.join(sorted(_KINDS))})")
     try:
         space = spaces.get(header.pop("space"), **header.pop("space_params"))
-        return kinds[kind]._from_file(space, header, arrays)
+        return cls._from_file(space, header, arrays)
     except KeyError as err:  # a field or an array the kind needs is missing
         raise ValueError(f"{os.fspath(path)!r} holds a {kind} predictor without its {err.args[0]!r} "
                          f"(a damaged or hand-made file: save the predictor again)") from None
@@ -116,7 +138,7 @@ def _additive_predict(space: Space, choices: ArrayLike, W: NDArray[np.float64],
                       constant: NDArray[np.float64], conditional: bool) -> NDArray[np.float64]:
     codes = _codes(space, choices)
     out = np.empty(len(codes), dtype=np.float64)
-    sizes = space._group_sizes
+    sizes = space.group_size_array
     if run_kernel(_additive.predict_serial, _additive.predict, len(codes), _additive.SERIAL_BELOW,
                   codes, sizes, W, constant, conditional, out):
         space.check_choices(choices)  # raises with the first bad entry named
@@ -139,7 +161,28 @@ class FitReport:
     mae_ms: float
 
 
-class LinearLatency:
+class _AdditiveLatency(_Stored):
+    """Latency as ``constant + sum_g weights[g, code_g]`` over the space's one-hot groups: what
+    `LinearLatency` and `AdaptedLatency` share (``space``, ``weights`` and ``constant``, as
+    `LinearLatency` documents them, and `predict`), and what the scans and `adapt` read.
+    """
+
+    def __init__(self, space: Space | str, weights: ArrayLike, constant: float) -> None:
+        self.space = spaces.get(space)
+        w = self.space.check_weights(weights)
+        if not np.isfinite(w).all():
+            raise ValueError("weights must be finite")
+        self.weights = w
+        self.constant = _arguments.real(constant, "constant")
+
+    # not overridden: scan.py takes a model's sums as its own order only when
+    # ``type(model).predict is LinearLatency.predict``, which is this function
+    def predict(self, choices: ArrayLike) -> NDArray[np.float64]:
+        """Predicted latency (ms, float64 (n,)) of choices (n, space.n_positions)."""
+        return _additive_predict(self.space, choices, self.weights[None], np.array([self.constant]), False)
+
+
+class LinearLatency(_AdditiveLatency):
     """Latency as a sum of per-decision costs plus a constant (least squares on one-hot features).
 
     Attributes
@@ -158,12 +201,7 @@ class LinearLatency:
 
     def __init__(self, space: Space | str, weights: ArrayLike, constant: float, *, ridge: float = 0.0,
                  fit_report: FitReport | None = None) -> None:
-        self.space = spaces.get(space)
-        w = self.space.check_weights(weights)
-        if not np.isfinite(w).all():
-            raise ValueError("weights must be finite")
-        self.weights = w
-        self.constant = _arguments.real(constant, "constant")
+        super().__init__(space, weights, constant)
         self.ridge = _arguments.real(ridge, "ridge", 0.0)
         self.fit_report = fit_report
 
@@ -211,17 +249,13 @@ class LinearLatency:
             report = FitReport(len(train), n_out, 1 - float(resid @ resid) / ss if ss > 0 else math.nan,
                                _srcc(pred, y[test]), float(np.abs(resid).mean()))
         w, b = _ridge(X, y, ridge)
-        return cls(space, weights_table(space, w), b, ridge=ridge, fit_report=report)
-
-    def predict(self, choices: ArrayLike) -> NDArray[np.float64]:
-        """Predicted latency (ms, float64 (n,)) of choices (n, space.n_positions)."""
-        return _additive_predict(self.space, choices, self.weights[None], np.array([self.constant]), False)
+        return cls(space, space.weights_table(w), b, ridge=ridge, fit_report=report)
 
     def save(self, path: PathLike) -> None:
         """Write to ``.npz`` (weights array and a JSON header)."""
         report = None if self.fit_report is None else asdict(self.fit_report)
-        _save(path, self.kind, self.space, {"constant": self.constant, "ridge": self.ridge,
-                                            "fit_report": report}, weights=self.weights)
+        self._write(path, {"constant": self.constant, "ridge": self.ridge, "fit_report": report},
+                    weights=self.weights)
 
     @classmethod
     def _from_file(cls, space: Space, header: dict[str, Any], arrays: dict[str, NDArray]) -> LinearLatency:
@@ -231,6 +265,57 @@ class LinearLatency:
 
     def __repr__(self) -> str:
         return f"LinearLatency({self.space!r}, constant={self.constant:.4g} ms, ridge={self.ridge})"
+
+
+class AdaptedLatency(_AdditiveLatency):
+    """A latency predictor adapted to a target device by `~oneproxy.adaptation.adapt`, which
+    explains the method and its candidates. Additive like `LinearLatency`, so the scans use it
+    directly; it is made by `adapt`, not fitted.
+
+    Attributes
+    ----------
+    space, weights, constant
+        As `LinearLatency`'s: the prediction is ``constant + sum_g weights[g, code_g]`` (ms).
+    method : {"proxy", "adaproxy", "multi-proxy", "target-only"}
+        The candidate that cross-validated best.
+    lambda_ : float
+        Its ridge penalty relative to the design's largest squared singular value (nan for
+        ``"proxy"``).
+    cv_srcc : float
+        Its cross-validated SRCC on the samples.
+    candidates : dict of str to (cv_srcc, lambda_)
+        Every candidate's figures.
+    mix : ndarray of float64, shape (n_proxies,)
+        The proxies' coefficients (``a``, or ``alpha`` for several proxies; 0 for target-only).
+    """
+
+    kind: ClassVar[str] = "AdaptedLatency"
+
+    def __init__(self, space: Space | str, weights: ArrayLike, constant: float, *, method: str,
+                 lambda_: float, cv_srcc: float, candidates: dict[str, tuple[float, float]],
+                 mix: ArrayLike) -> None:
+        super().__init__(space, weights, constant)
+        self.method = method
+        self.lambda_ = float(lambda_)
+        self.cv_srcc = float(cv_srcc)
+        self.candidates = dict(candidates)
+        self.mix = np.asarray(mix, dtype=np.float64)
+
+    def save(self, path: PathLike) -> None:
+        """Write to ``.npz`` (weights and mix arrays and a JSON header)."""
+        self._write(path, {"constant": self.constant, "method": self.method, "lambda_": self.lambda_,
+                           "cv_srcc": self.cv_srcc, "candidates": self.candidates},
+                    weights=self.weights, mix=self.mix)
+
+    @classmethod
+    def _from_file(cls, space: Space, header: dict[str, Any], arrays: dict[str, NDArray]) -> AdaptedLatency:
+        return cls(space, arrays["weights"], header["constant"], method=header["method"],
+                   lambda_=header["lambda_"], cv_srcc=header["cv_srcc"],
+                   candidates={k: tuple(v) for k, v in header["candidates"].items()}, mix=arrays["mix"])
+
+    def __repr__(self) -> str:
+        return (f"AdaptedLatency({self.space!r}, method={self.method!r}, "
+                f"cv_srcc={self.cv_srcc:.3f}, lambda_={self.lambda_:.3g})")
 
 
 def _ridge(X: NDArray[np.float64], y: NDArray[np.float64], ridge: float) -> tuple[NDArray[np.float64], float]:
@@ -248,21 +333,6 @@ def _ridge_solve(X: NDArray[np.float64], y: NDArray[np.float64], ridge: float) -
     else:
         w = np.linalg.lstsq(Xc, y - ym, rcond=None)[0]
     return w, float(ym - xm @ w)
-
-
-def weights_table(space: Space, w: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Feature weights (n_features,) as the (groups, max size) table, zero-padded."""
-    table = np.zeros((len(space.group_sizes), max(space.group_sizes)))
-    start = 0
-    for g, size in enumerate(space.group_sizes):
-        table[g, :size] = w[start:start + size]
-        start += size
-    return table
-
-
-def flat_weights(space: Space, table: NDArray[np.float64]) -> NDArray[np.float64]:
-    """The inverse of `weights_table`: one weight per column of ``space.features`` (n_features,)."""
-    return np.concatenate([table[g, :size] for g, size in enumerate(space.group_sizes)])
 
 
 def _srcc(a: NDArray[np.float64], b: NDArray[np.float64]) -> float:
@@ -283,10 +353,9 @@ def linear_latency(dataset: Dataset | str, device: str, *, ridge: float = 0.0) -
 
 # ---------------------------------------------------------------------------- tables
 
-class _Table:
+class _Table(_Stored):
     """Exact values for the architectures a table holds, keyed by their canonical choices."""
 
-    kind: ClassVar[str]
     unit: ClassVar[str]
 
     def __init__(self, space: Space | str, choices: ArrayLike, values: ArrayLike, *,
@@ -333,7 +402,7 @@ class _Table:
 
     def save(self, path: PathLike) -> None:
         """Write to ``.npz``; a fallback is not saved (pass it again after `load`)."""
-        _save(path, self.kind, self.space, {}, choices=self._choices, values=self._values)
+        self._write(path, {}, choices=self._choices, values=self._values)
 
     @classmethod
     def _from_file(cls, space: Space, header: dict[str, Any], arrays: dict[str, NDArray]) -> Any:
@@ -396,10 +465,9 @@ def _ofa_choices(space: OFAMobileNetV3, choices: ArrayLike, usable: NDArray[np.b
     return c
 
 
-class _BundledOFA:
+class _BundledOFA(_Stored):
     """A predictor made from a file bundled with oneproxy: saving writes only a reference to it."""
 
-    kind: ClassVar[str]
     space: OFAMobileNetV3
 
     def __init__(self, space: OFAMobileNetV3 | None = None) -> None:
@@ -407,7 +475,7 @@ class _BundledOFA:
 
     def save(self, path: PathLike) -> None:
         """Write a reference to the bundled data (it is not copied)."""
-        _save(path, self.kind, self.space, {})
+        self._write(path, {})
 
     @classmethod
     def _from_file(cls, space: Space, header: dict[str, Any], arrays: dict[str, NDArray]) -> Any:

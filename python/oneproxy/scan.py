@@ -33,10 +33,7 @@ True
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 import os
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -46,15 +43,15 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from oneproxy import _arguments, _core, checkpoints
+from oneproxy import _arguments, _core, _radix, checkpoints
+from oneproxy.objectives import Additive, additive, check, evaluate
 from oneproxy.pareto import is_nondominated
-from oneproxy.predictors import LinearLatency
+from oneproxy.progress import Count
 from oneproxy.spaces import Space, get
 from oneproxy.threads import resolve
 
 __all__ = ["ScanResult", "scan", "exact_front"]
 
-_M64 = (1 << 64) - 1
 
 
 @dataclass(frozen=True)
@@ -91,118 +88,6 @@ class ScanResult:
             if len(self.indices) else np.zeros((0, self.space.n_positions), dtype=np.uint8)
 
 
-# ---------------------------------------------------------------------------- objectives
-
-@dataclass(frozen=True)
-class _Additive:
-    """An objective as digit tables: ``tables[r]`` (digits, max radix) and ``constant[r]`` for
-    each value r of digit 0 (one entry when it does not depend on digit 0); ``slack[r]``, twice
-    the most by which two orders of summing an architecture's terms can differ (`_slack`); and
-    whether ``predict`` sums exactly as the scan's archive does: the constant, then the digits'
-    entries left to right."""
-
-    tables: NDArray[np.float64]  # (R, D, C)
-    constant: NDArray[np.float64]  # (R,)
-    slack: NDArray[np.float64]  # (R,)
-    exact: bool
-
-    @property
-    def conditional(self) -> bool:
-        return len(self.constant) > 1
-
-
-def _additive(space: Space, obj: Any) -> _Additive | None:
-    weights, constant = getattr(obj, "weights", None), getattr(obj, "constant", None)
-    if not isinstance(weights, np.ndarray) or constant is None:
-        return None
-    shape = (len(space.group_sizes), max(space.group_sizes))
-    if weights.shape == shape and np.ndim(constant) == 0:
-        tables = space.digit_tables(weights)
-        # LinearLatency's kernel adds the constant, then group 0, 1, ...: where the digits are
-        # the groups (NAS-Bench-201, FBNet), that is the order of the archive's sums
-        exact = type(obj).predict is LinearLatency.predict and tables.shape[0] == len(space.group_sizes) \
-            and [int(r) for r in space.radices] == list(space.group_sizes) \
-            and np.array_equal(tables, weights[:, :tables.shape[1]])
-        return _Additive(tables[None], np.array([float(constant)]), np.array([_slack(weights, float(constant))]),
-                         exact)
-    if weights.ndim == 3 and weights.shape[1:] == shape and np.shape(constant) == (len(weights),) \
-            and len(weights) == int(space.radices[0]):
-        tables = np.stack([space.digit_tables(np.nan_to_num(w)) for w in weights])
-        tables[:, 0] = 0.0  # the conditioning digit adds nothing itself
-        constants = np.asarray(constant, dtype=np.float64)
-        return _Additive(tables, constants, np.array([_slack(w[1:], c) for w, c in zip(weights, constants)]), False)
-    return None
-
-
-def _slack(weights: NDArray[np.float64], constant: float) -> float:
-    """Twice the most by which two sums of one architecture's terms (the constant and one weight
-    per group) in different orders can differ.
-
-    Adding n terms x_i in any order errs by at most gamma_(n-1) sum |x_i|, gamma_k = k u / (1 - k u),
-    u = 2**-53 (Higham, Accuracy and Stability of Numerical Algorithms, 2002, sec. 4.2), and
-    sum |x_i| <= |constant| + sum_g max_c |weights[g, c]|. Comparing two points needs twice the
-    distance of two orders, about 4 n u sum |x_i|; 16 (n + 2) u leaves room for the rounding of
-    the comparisons themselves. The core takes the larger of this and its own bound over the
-    digit tables (it cannot see the terms a digit groups). A NaN constant (a resolution the
-    table lacks, refused when scanned) gives 0.
-    """
-    w = np.nan_to_num(np.abs(weights), nan=0.0, posinf=0.0)
-    magnitude = abs(constant) + float(w.max(axis=1).sum()) if np.isfinite(constant) else 0.0
-    return 16.0 * (len(weights) + 3) * 2.0**-53 * magnitude
-
-
-def _check_objectives(space: Space, objectives: Sequence[Any], senses: Sequence[str] | None
-                      ) -> tuple[list[Any], NDArray[np.bool_]]:
-    objs = list(objectives)
-    if not objs:
-        raise ValueError("objectives must not be empty")
-    senses = ["min"] * len(objs) if senses is None else list(senses)
-    if len(senses) != len(objs):
-        raise ValueError(f"senses must give one of 'min'/'max' per objective: {len(objs)} objectives, "
-                         f"{len(senses)} senses")
-    for k, (obj, sense) in enumerate(zip(objs, senses)):
-        if sense not in ("min", "max"):
-            raise ValueError(f"senses[{k}] must be 'min' or 'max', got {sense!r}")
-        own = getattr(obj, "space", None)
-        if own is not None and own != space:
-            raise ValueError(f"objectives[{k}] is over {own!r}, not over the scanned space {space!r}")
-        if not callable(obj) and not hasattr(obj, "predict"):
-            raise ValueError(f"objectives[{k}] must be a predictor (with predict) or a callable "
-                             f"taking rows of choices, got {type(obj).__name__}")
-    return objs, np.array([s == "max" for s in senses])
-
-
-def _evaluate(objs: Sequence[Any], choices: NDArray[np.uint8]) -> NDArray[np.float64]:
-    cols = []
-    for k, obj in enumerate(objs):
-        v = np.asarray(obj.predict(choices) if hasattr(obj, "predict") else obj(choices), dtype=np.float64)
-        if v.shape != (len(choices),):
-            raise ValueError(f"objectives[{k}] returned shape {v.shape} for {len(choices)} architectures")
-        cols.append(v)
-    return np.column_stack(cols)
-
-
-def _fingerprint(space: Space, objs: Sequence[Any], maximise: NDArray[np.bool_], extra: dict[str, Any]) -> str:
-    # "sums": the archive holds values summed in predict's order (earlier checkpoints do not)
-    h = hashlib.sha256(json.dumps({"space": space.name, "params": space.params, "sums": "predict",
-                                   "maximise": maximise.tolist(), **extra}, sort_keys=True).encode())
-    for obj in objs:
-        add = _additive(space, obj)
-        if add is not None:
-            h.update(add.tables.tobytes() + add.constant.tobytes())
-        else:  # what it computes: its values on a fixed probe of the space
-            h.update(f"{type(obj).__module__}.{type(obj).__qualname__}".encode())
-            h.update(_evaluate([obj], _probe(space)).tobytes())
-    return h.hexdigest()
-
-
-@functools.lru_cache(maxsize=8)
-def _probe(space: Space) -> NDArray[np.uint8]:
-    probe = space.sample(256, np.random.default_rng(20221))
-    probe.flags.writeable = False
-    return probe
-
-
 # ---------------------------------------------------------------------------- the archive
 
 class _Archive:
@@ -227,48 +112,54 @@ class _Archive:
 
 # ---------------------------------------------------------------------------- checkpoints
 
-def _save_checkpoint(path: Path, fingerprint: str, position: int, archive: _Archive, evaluated: int,
-                     seconds: float, done: bool) -> None:
-    header = {"position": str(position), "evaluated": evaluated, "seconds": seconds, "done": done}
-    checkpoints.save(path, "scan", fingerprint, header, points=archive.points, hi=archive.hi, lo=archive.lo)
+@dataclass
+class _State:
+    """Where a scan stands: candidates done from the start of its range or sample (`position`),
+    how many were evaluated, its front, the seconds earlier runs spent, and whether it finished."""
+
+    archive: _Archive
+    position: int = 0
+    evaluated: int = 0
+    spent: float = 0.0
+    done: bool = False
 
 
-def _load_checkpoint(path: Path, fingerprint: str, m: int) -> tuple[int, _Archive, int, float, bool] | None:
-    saved = checkpoints.load(path, "scan", fingerprint, what="scan (space, objectives, senses, range or sample)",
-                             fields=("position", "evaluated", "seconds", "done"),
-                             expected={"points": ("f", (None, m)), "hi": ("u", (None,)), "lo": ("u", (None,))})
-    if saved is None:
-        return None
-    header, z = saved
-    if not len(z["points"]) == len(z["hi"]) == len(z["lo"]):
-        raise checkpoints.CheckpointError(f"checkpoint {str(path)!r} cannot be used: its arrays differ in "
-                                          f"length; delete it, or rerun without it")
-    archive = _Archive(m)
-    archive.points, archive.hi, archive.lo = z["points"], z["hi"], z["lo"]
-    return int(header["position"]), archive, int(header["evaluated"]), float(header["seconds"]), header["done"]
+class _Checkpoint:
+    """A scan's checkpoint file (none when `path` is None): loaded once, saved atomically at
+    most every 2 s while the scan runs and when it ends."""
 
+    def __init__(self, path: str | os.PathLike[str] | None, fingerprint: str, t0: float) -> None:
+        self.path = None if path is None else Path(path)
+        self.fingerprint, self.t0, self.last = fingerprint, t0, time.perf_counter()
 
-class _Bar:
-    """Progress on stderr: share done, rate and time left (a line every 10 s off a terminal)."""
+    def load(self, m: int) -> _State:
+        saved = None if self.path is None else checkpoints.load(
+            self.path, "scan", self.fingerprint, what="scan (space, objectives, senses, range or sample)",
+            fields=("position", "evaluated", "seconds", "done"),
+            expected={"points": ("f", (None, m)), "hi": ("u", (None,)), "lo": ("u", (None,))})
+        if saved is None:
+            return _State(_Archive(m))
+        header, z = saved
+        if not len(z["points"]) == len(z["hi"]) == len(z["lo"]):
+            raise checkpoints.CheckpointError(f"checkpoint {str(self.path)!r} cannot be used: its arrays differ in "
+                                              f"length; delete it, or rerun without it")
+        archive = _Archive(m)
+        archive.points, archive.hi, archive.lo = z["points"], z["hi"], z["lo"]
+        return _State(archive, int(header["position"]), int(header["evaluated"]), float(header["seconds"]),
+                      header["done"])
 
-    def __init__(self, total: int, enabled: bool, start: int = 0) -> None:
-        self.total, self.enabled, self.t0, self.base = total, enabled, time.perf_counter(), start
-        self.tty, self.last = sys.stderr.isatty(), 0.0
-
-    def __call__(self, done: int, final: bool = False) -> None:
-        if not self.enabled:
+    def save(self, state: _State, seconds: float, done: bool = False) -> None:
+        if self.path is None:
             return
-        now = time.perf_counter()
-        if not final and now - self.last < (0.2 if self.tty else 10.0):
-            return
-        self.last = now
-        rate = (done - self.base) / max(now - self.t0, 1e-9)
-        left = (self.total - done) / rate if rate > 0 else float("inf")
-        share = done / self.total if self.total else 1.0
-        line = (f"[{'#' * int(30 * share):<30}] {100 * share:5.1f}%  {done:.3g}/{self.total:.3g}  "
-                f"{rate:.3g}/s  ETA {left:.0f}s")
-        print(("\r" + line) if self.tty else line, end="\n" if final or not self.tty else "",
-              file=sys.stderr, flush=True)
+        header = {"position": str(state.position), "evaluated": state.evaluated, "seconds": seconds, "done": done}
+        a = state.archive
+        checkpoints.save(self.path, "scan", self.fingerprint, header, points=a.points, hi=a.hi, lo=a.lo)
+
+    def tick(self, state: _State) -> None:
+        """Save if the last save is more than 2 s old."""
+        if self.path is not None and time.perf_counter() - self.last > 2.0:
+            self.save(state, state.spent + time.perf_counter() - self.t0)
+            self.last = time.perf_counter()
 
 
 # ---------------------------------------------------------------------------- scan
@@ -318,82 +209,78 @@ def scan(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] | 
     seed = _arguments.seed(seed)
     _check_client(client)
     space = get(space)
-    objs, maximise = _check_objectives(space, objectives, senses)
+    objs, maximise = check(space, objectives, senses)
     sign = np.where(maximise, -1.0, 1.0)
-    m = len(objs)
     start, stop, sample = _check_range(space, start, stop, sample)
-    total = sample if sample is not None else stop - start
-    adds = [_additive(space, o) for o in objs]
-    additive = sample is None and all(a is not None for a in adds) and \
+    adds = [additive(space, o) for o in objs]
+    is_additive = sample is None and all(a is not None for a in adds) and \
         (space.odometer_index or (start == 0 and stop == space.size))
-    if client is not None and not additive:
+    if client is not None and not is_additive:
         raise ValueError("client= (Dask) scans additive objectives over an index range; these "
                          "objectives or arguments are not")
-
-    path = None if checkpoint is None else Path(checkpoint)
-    fingerprint = "" if path is None else _fingerprint(
-        space, objs, maximise, {"start": str(start), "stop": str(stop), "sample": sample, "seed": seed})
-    archive, position, evaluated, spent = _Archive(m), 0, 0, 0.0
-    if path is not None:
-        state = _load_checkpoint(path, fingerprint, m)
-        if state is not None:
-            position, archive, evaluated, spent, finished = state
-            if finished:
-                return _result(space, archive, maximise, sign, evaluated, spent)
-    bar = _Bar(total, progress, position)
-
-    def save(done: bool = False) -> None:
-        if path is not None:
-            _save_checkpoint(path, fingerprint, position, archive, evaluated, spent + time.perf_counter() - t0, done)
-
-    last_save = time.perf_counter()
-    if additive:
+    ckpt = _Checkpoint(checkpoint, "" if checkpoint is None else checkpoints.fingerprint(
+        space, objs, maximise, {"start": str(start), "stop": str(stop), "sample": sample, "seed": seed}), t0)
+    state = ckpt.load(len(objs))
+    if state.done:
+        return _result(space, state.archive, maximise, sign, state.evaluated, state.spent)
+    bar = Count(sample if sample is not None else stop - start, progress, state.position)
+    if is_additive:
         problems = _problems(space, [a for a in adds if a is not None], sign)
         if client is not None:
-            done = _scan_dask(client, space, objs, sign, problems, start + position, stop, archive, bar, evaluated)
-            position, evaluated = stop - start, evaluated + done
+            state.evaluated += _scan_dask(client, space, objs, sign, problems, start + state.position, stop,
+                                          state.archive, bar, state.evaluated)
+            state.position = stop - start
         else:
-            seg = 1 << 22
-            while start + position < stop:
-                lo_idx = start + position
-                hi_idx = min(stop, lo_idx + seg)
-                s0 = time.perf_counter()
-                done = _scan_range(space, objs, sign, problems, lo_idx, hi_idx, threads, archive,
-                                   functools.partial(_offset, bar, evaluated))
-                evaluated += done
-                position = hi_idx - start
-                bar(evaluated)
-                dt = time.perf_counter() - s0
-                seg = int(min(max(seg * 1.5 / max(dt, 1e-3), 1 << 20), 1 << 36))
-                if path is not None and time.perf_counter() - last_save > 2.0:
-                    save()
-                    last_save = time.perf_counter()
+            _scan_segments(space, objs, sign, problems, start, stop, threads, state, bar, ckpt)
     else:
-        step = batch if sample is None else max(_DRAW_BLOCK, batch // _DRAW_BLOCK * _DRAW_BLOCK)
-        while position < total:
-            n = min(step, total - position)
-            if sample is not None:
-                c = _sampled_rows(space, seed, position, n)
-                hi, lo = space.encode(c, wide=True)
-            else:
-                first = start + position
-                values = np.arange(n, dtype=np.uint64)
-                base_hi, base_lo = first >> 64, first & _M64
-                lo = values + np.uint64(base_lo)
-                hi = np.full(n, base_hi, dtype=np.uint64) + (lo < np.uint64(base_lo)).astype(np.uint64)
-                c = space.decode((hi, lo))
-            archive.add(_evaluate(objs, c) * sign, hi, lo)
-            position += n
-            evaluated += n
-            bar(evaluated)
-            if path is not None and time.perf_counter() - last_save > 2.0:
-                save()
-                last_save = time.perf_counter()
-    bar(evaluated, final=True)
-    spent += time.perf_counter() - t0
-    if path is not None:
-        _save_checkpoint(path, fingerprint, position, archive, evaluated, spent, True)
-    return _result(space, archive, maximise, sign, evaluated, spent)
+        _scan_batches(space, objs, sign, start, sample, stop - start if sample is None else sample,
+                      batch, seed, state, bar, ckpt)
+    bar(state.evaluated, final=True)
+    state.spent += time.perf_counter() - t0
+    ckpt.save(state, state.spent, True)
+    return _result(space, state.archive, maximise, sign, state.evaluated, state.spent)
+
+
+def _scan_segments(space: Space, objs: Sequence[Any], sign: NDArray, problems: list[_Problem], start: int,
+                   stop: int, threads: int, state: _State, bar: Count, ckpt: _Checkpoint) -> None:
+    """The rest of [start, stop) in C++, in segments sized to take about 1.5 s each (so that
+    progress and checkpoints keep coming)."""
+    seg = 1 << 22
+    while start + state.position < stop:
+        lo_idx = start + state.position
+        hi_idx = min(stop, lo_idx + seg)
+        s0 = time.perf_counter()
+        state.evaluated += _scan_range(space, objs, sign, problems, lo_idx, hi_idx, threads, state.archive,
+                                       functools.partial(_offset, bar, state.evaluated))
+        state.position = hi_idx - start
+        bar(state.evaluated)
+        dt = time.perf_counter() - s0
+        seg = int(min(max(seg * 1.5 / max(dt, 1e-3), 1 << 20), 1 << 36))
+        ckpt.tick(state)
+
+
+def _scan_batches(space: Space, objs: Sequence[Any], sign: NDArray, start: int, sample: int | None, total: int,
+                  batch: int, seed: int, state: _State, bar: Count, ckpt: _Checkpoint) -> None:
+    """The rest of the range (or of the sample) in batches of rows decoded here and evaluated
+    by the objectives themselves."""
+    step = batch if sample is None else max(_DRAW_BLOCK, batch // _DRAW_BLOCK * _DRAW_BLOCK)
+    while state.position < total:
+        n = min(step, total - state.position)
+        if sample is not None:
+            c = _sampled_rows(space, seed, state.position, n)
+            hi, lo = space.encode(c, wide=True)
+        else:
+            first = start + state.position
+            values = np.arange(n, dtype=np.uint64)
+            base_hi, base_lo = _radix.split128(first)
+            lo = values + np.uint64(base_lo)
+            hi = np.full(n, base_hi, dtype=np.uint64) + (lo < np.uint64(base_lo)).astype(np.uint64)
+            c = space.decode((hi, lo))
+        state.archive.add(evaluate(objs, c) * sign, hi, lo)
+        state.position += n
+        state.evaluated += n
+        bar(state.evaluated)
+        ckpt.tick(state)
 
 
 def _check_range(space: Space, start: Any, stop: Any, sample: Any) -> tuple[int, int, int | None]:
@@ -443,7 +330,7 @@ def _result(space: Space, archive: _Archive, maximise: NDArray, sign: NDArray, e
     if space.fits_64_bits:
         indices: NDArray[Any] = lo.copy()
     else:
-        indices = (hi.astype(object) << 64) | lo.astype(object)
+        indices = _radix.join128(hi, lo)
     return ScanResult(front[order], indices, int(evaluated), float(seconds), space)
 
 
@@ -456,7 +343,7 @@ class _Problem(NamedTuple):
     exact: NDArray[np.bool_]  # (m,)
 
 
-def _problems(space: Space, adds: Sequence[_Additive], sign: NDArray) -> list[_Problem]:
+def _problems(space: Space, adds: Sequence[Additive], sign: NDArray) -> list[_Problem]:
     """One problem per value of digit 0 (a single one when no objective depends on digit 0)."""
     R = int(space.radices[0]) if any(a.conditional for a in adds) else 1
     exact = np.array([a.exact for a in adds])
@@ -489,15 +376,15 @@ def _scan_range(space: Space, objs: Sequence[Any], sign: NDArray, problems: list
         if not np.isfinite(pr.constant).all() or not np.isfinite(pr.tables).all():
             raise ValueError(f"an objective has no value for {space.names[0]} = {space.values(0)[r]} "
                              f"(e.g. the Note10 table outside 160-224 px); scan a range without it")
-        pts, hi, lo, n = _core.scan_additive(pr.tables, radix, pr.constant, lo_idx >> 64, lo_idx & _M64,
-                                             hi_idx >> 64, hi_idx & _M64, resolve(threads),
+        pts, hi, lo, n = _core.scan_additive(pr.tables, radix, pr.constant, *_radix.split128(lo_idx),
+                                             *_radix.split128(hi_idx), resolve(threads),
                                              None if progress is None else functools.partial(_offset, progress, done),
                                              pr.slack, pr.exact)
         if not space.odometer_index:  # NAS-Bench-201 scanned whole: map numbers to official indices
-            lo = space._index_from_number(lo)
+            lo = space.index_from_number(lo)
         again = [k for k in range(len(objs)) if not pr.exact[k]]
         if again and len(pts):
-            pts[:, again] = _evaluate([objs[k] for k in again], space.decode((hi, lo))) * sign[again]
+            pts[:, again] = evaluate([objs[k] for k in again], space.decode((hi, lo))) * sign[again]
         archive.add(pts, hi, lo)
         done += int(n)
     return done
@@ -508,7 +395,7 @@ def _offset(report: Callable[[int], None], base: int, done: int) -> None:
 
 
 def _scan_dask(client: Any, space: Space, objs: Sequence[Any], sign: NDArray, problems: list[_Problem],
-               start: int, stop: int, archive: _Archive, bar: _Bar, before: int) -> int:
+               start: int, stop: int, archive: _Archive, bar: Count, before: int) -> int:
     """Chunks of the range as Dask tasks, each returning its small archive; merged as they come."""
     from dask.distributed import Client, LocalCluster, as_completed
 
@@ -558,11 +445,11 @@ def exact_front(space: Space | str, objectives: Sequence[Any], senses: Sequence[
     """
     t0 = time.perf_counter()
     space = get(space)
-    objs, maximise = _check_objectives(space, objectives, senses)
+    objs, maximise = check(space, objectives, senses)
     sign = np.where(maximise, -1.0, 1.0)
     adds = []
     for k, obj in enumerate(objs):
-        a = _additive(space, obj)
+        a = additive(space, obj)
         if a is None:
             raise ValueError(f"objectives[{k}] ({type(obj).__name__}) is not additive (no per-choice "
                              f"weights); exact_front needs additive objectives, use scan(sample=...)")
@@ -591,21 +478,14 @@ def exact_front(space: Space | str, objectives: Sequence[Any], senses: Sequence[
             points, digits = cand[keep], np.column_stack([digits[parent[keep]], digit[keep]])
         hi = np.empty(len(points), dtype=np.uint64)
         lo = np.empty(len(points), dtype=np.uint64)
-        values = [_number(row, radix) for row in digits]
+        values = _radix.encode_reference(digits.tolist(), radix)
         if not space.odometer_index:
-            lo[:] = space._index_from_number(np.array(values, dtype=np.uint64))
+            lo[:] = space.index_from_number(np.array(values, dtype=np.uint64))
             hi[:] = 0
         else:
-            hi[:] = [v >> 64 for v in values]
-            lo[:] = [v & _M64 for v in values]
+            hi[:], lo[:] = _radix.split128_array(values)
         archive.add(points, hi, lo)
     keep = is_nondominated(archive.points, keep_duplicates=False)
     archive.points, archive.hi, archive.lo = archive.points[keep], archive.hi[keep], archive.lo[keep]
     return _result(space, archive, maximise, sign, formed, time.perf_counter() - t0)
 
-
-def _number(digits: NDArray, radix: Sequence[int]) -> int:
-    v = 0
-    for d, r in zip(digits.tolist(), radix):
-        v = v * r + int(d)
-    return v

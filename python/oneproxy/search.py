@@ -22,21 +22,20 @@ from __future__ import annotations
 
 import functools
 import os
-import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
-from oneproxy import _arguments, _core
+from oneproxy import _arguments, _core, _radix, checkpoints
+from oneproxy.objectives import check, evaluate
 from oneproxy.pareto import nondominated_sort
-from oneproxy import checkpoints
-from oneproxy.scan import _check_objectives, _evaluate, _fingerprint
-from oneproxy.spaces import Space, _seed, get
+from oneproxy.progress import Progress
+from oneproxy.spaces import Space, get
 
 __all__ = ["SearchResult", "evolve"]
 
@@ -144,6 +143,33 @@ def _table_size(capacity: int) -> int:
     return 1 << max(4, (2 * capacity - 1).bit_length())  # load factor at most 1/2
 
 
+class _Settings(NamedTuple):
+    """A search's checked arguments, as the generations use them."""
+
+    population: int
+    generations: int
+    crossover_rate: float
+    mutation: float
+    sign: NDArray[np.float64]  # -1 for maximised objectives, +1 for minimised
+    rules: list[tuple[int, str, float]]
+
+
+@dataclass
+class _Run:
+    """Where a search stands after generation `gen`: the survivors and children (`members`, all
+    evaluated, and their positions in `archive`), hypervolumes so far, the reference point, the
+    random generator and the seconds earlier runs spent."""
+
+    gen: int
+    members: NDArray[np.uint8]
+    members_at: NDArray[np.int64]
+    archive: _Archive
+    hv: list[float]
+    ref: NDArray[np.float64]
+    rng: np.random.Generator
+    spent: float
+
+
 def evolve(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] | None = None, *,
            population: int = 100, generations: int = 50,
            constraints: Mapping[int, tuple[str, float]] | None = None, seed: int = 0,
@@ -183,7 +209,7 @@ def evolve(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] 
     """
     t0 = time.perf_counter()
     space = get(space)
-    objs, maximise = _check_objectives(space, objectives, senses)
+    objs, maximise = check(space, objectives, senses)
     m = len(objs)
     population = _arguments.integer(population, "population", 4)
     generations = _arguments.integer(generations, "generations", 0)
@@ -192,75 +218,93 @@ def evolve(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] 
     crossover_rate = _arguments.real(crossover_rate, "crossover_rate", 0.0, 1.0)
     if mutation_rate is not None:
         mutation_rate = _arguments.real(mutation_rate, "mutation_rate", 0.0, 1.0)
-    mutation = 0.5 / space.n_positions if mutation_rate is None else mutation_rate
-    sign = np.where(maximise, -1.0, 1.0)
-
-    def evaluate(c: NDArray[np.uint8]) -> NDArray[np.float64]:
-        if evaluator is None:
-            v = _evaluate(objs, c)
-        else:
-            v = np.asarray(evaluator(c), dtype=np.float64)
-            if v.shape != (len(c), m):
-                raise ValueError(f"evaluator must return shape ({len(c)}, {m}), got {v.shape}")
-        if np.isnan(v).any():
-            i, k = (int(x[0]) for x in np.nonzero(np.isnan(v)))
-            raise ValueError(f"objective {k} is NaN for architecture {space.to_string(c[i])!r}")
-        return v
-
     if space.size < population:
         raise ValueError(f"population ({population}) exceeds the number of architectures in {space.name} ({space.size})")
+    settings = _Settings(population, generations, crossover_rate,
+                         0.5 / space.n_positions if mutation_rate is None else mutation_rate,
+                         np.where(maximise, -1.0, 1.0), rules)
+    evaluate = functools.partial(_evaluate, space, objs, evaluator)
     path = None if checkpoint is None else Path(checkpoint)
     # what the objectives compute (their tables, or their values on a fixed probe), not only
     # their types; an evaluator is named by its function (probing it could cost a measurement)
-    fingerprint = "" if path is None else _fingerprint(
+    fingerprint = "" if path is None else checkpoints.fingerprint(
         space, objs if evaluator is None else [], maximise,
         {"m": m, "population": population, "generations": generations, "seed": seed,
          "crossover_rate": crossover_rate, "mutation_rate": mutation_rate, "constraints": rules,
          "evaluator": None if evaluator is None else
          f"{getattr(evaluator, '__module__', '')}.{getattr(evaluator, '__qualname__', type(evaluator).__qualname__)}"})
-    state = _load(path, fingerprint, space.n_positions, m, population * (generations + 1), sign, rules) \
-        if path is not None else None
-    if state is not None:
-        gen, members, members_at, archive, hv, ref, rng_state, spent = state
-        rng = np.random.default_rng()
-        rng.bit_generator.state = rng_state
+    run = (None if path is None else _load(path, fingerprint, space.n_positions, m, settings)) or \
+        _start(space, settings, seed, evaluate)
+    _generations(space, run, settings, evaluate, Progress(progress),
+                 None if path is None else functools.partial(_save, path, fingerprint, sign=settings.sign, t0=t0))
+    return _result(space, run, settings.sign, run.spent + time.perf_counter() - t0)
+
+
+def _evaluate(space: Space, objs: Sequence[Any], evaluator: Callable[[NDArray[np.uint8]], Any] | None,
+              c: NDArray[np.uint8]) -> NDArray[np.float64]:
+    """The objectives' values (n, m) on new rows `c` (n, P): theirs, or `evaluator`'s; NaN refused."""
+    if evaluator is None:
+        v = evaluate(objs, c)
     else:
-        rng = np.random.default_rng(seed)
-        archive = _Archive(space.n_positions, m, min(population * (generations + 1), 64 * population))
-        members, members_at = _initial(space, population, rng, archive)
-        archive.record(0, evaluate(archive.rows[:population]), sign, rules)
-        F0 = archive.F[:population]
-        ref = F0.max(axis=0) + 0.1 * (F0.max(axis=0) - F0.min(axis=0) + 1e-12)
-        gen, hv, spent = 0, [], 0.0
+        v = np.asarray(evaluator(c), dtype=np.float64)
+        if v.shape != (len(c), len(objs)):
+            raise ValueError(f"evaluator must return shape ({len(c)}, {len(objs)}), got {v.shape}")
+    if np.isnan(v).any():
+        i, k = (int(x[0]) for x in np.nonzero(np.isnan(v)))
+        raise ValueError(f"objective {k} is NaN for architecture {space.to_string(c[i])!r}")
+    return v
+
+
+def _start(space: Space, s: _Settings, seed: int, evaluate: Callable[[NDArray[np.uint8]], NDArray]) -> _Run:
+    """Generation 0: `population` distinct random architectures, evaluated; the reference point
+    is their worst value of each minimised objective plus 10 % of its range."""
+    rng = np.random.default_rng(seed)
+    archive = _Archive(space.n_positions, len(s.sign), min(s.population * (s.generations + 1), 64 * s.population))
+    members, members_at = _initial(space, s.population, rng, archive)
+    archive.record(0, evaluate(archive.rows[:s.population]), s.sign, s.rules)
+    F0 = archive.F[:s.population]
+    ref = F0.max(axis=0) + 0.1 * (F0.max(axis=0) - F0.min(axis=0) + 1e-12)
+    return _Run(0, members, members_at, archive, [], ref, rng, 0.0)
+
+
+def _generations(space: Space, run: _Run, s: _Settings, evaluate: Callable[[NDArray[np.uint8]], NDArray],
+                 bar: Progress, save: Callable[[_Run], None] | None) -> None:
+    """Survival (and, before the last generation, offspring) until generation `s.generations`;
+    each generation evaluates its new architectures only, then is saved."""
+    archive = run.archive
     while True:  # members: the last generation's survivors and children, all evaluated
-        children = population if gen < generations else 0
+        children = s.population if run.gen < s.generations else 0
         archive.reserve(children)
         old = archive.n
-        members, members_at, _, h, archive.n = _core.nsga2_generation(
-            members, members_at, archive.F, archive.cv, population, ref, children, crossover_rate, mutation,
-            _MATING_ATTEMPTS, space.n_choices, space._switch, space._threshold, archive.rows, archive.n,
-            archive.table, _seed(rng))
-        hv.append(h)
-        if progress and gen > 0:
-            print(f"\rgeneration {gen}/{generations}  evaluated {old}  hypervolume {h:.6g}",
-                  end="\n" if gen == generations else "", file=sys.stderr, flush=True)
+        run.members, run.members_at, _, h, archive.n = _core.nsga2_generation(
+            run.members, run.members_at, archive.F, archive.cv, s.population, run.ref, children, s.crossover_rate,
+            s.mutation, _MATING_ATTEMPTS, space.n_choices, *space.activation, archive.rows, archive.n,
+            archive.table, int(run.rng.bit_generator.random_raw()))  # a core seed, as Space.mutate draws one
+        run.hv.append(h)
+        if run.gen > 0:
+            bar.write(f"generation {run.gen}/{s.generations}  evaluated {old}  hypervolume {h:.6g}",
+                      final=run.gen == s.generations)
         if not children:
-            break
+            return
         if archive.n > old:  # the new architectures among the children
-            archive.record(old, evaluate(archive.rows[old:archive.n]), sign, rules)
-        gen += 1
-        if path is not None:
-            _save(path, fingerprint, gen, members, members_at, archive, sign, hv, ref, rng.bit_generator.state,
-                  spent + time.perf_counter() - t0)
-    F, cv = archive.F[members_at], archive.cv[members_at]
+            archive.record(old, evaluate(archive.rows[old:archive.n]), s.sign, s.rules)
+        run.gen += 1
+        if save is not None:
+            save(run)
+
+
+def _result(space: Space, run: _Run, sign: NDArray[np.float64], seconds: float) -> SearchResult:
+    """The final population's non-dominated feasible members, sorted by the first objective."""
+    archive = run.archive
+    F, cv = archive.F[run.members_at], archive.cv[run.members_at]
     values = F * sign  # exact: the signs are +-1
     best = np.flatnonzero(cv <= 0)
     if len(best):
         best = best[nondominated_sort(F[best]) == 0]
         best = best[np.lexsort(F[best].T[::-1])]
-    rows = archive.rows[members_at[best]]
+    rows = archive.rows[run.members_at[best]]
     return SearchResult(values[best], rows, _indices(space, rows), archive.rows[:archive.n].copy(),
-                        archive.F[:archive.n] * sign, np.array(hv), ref, spent + time.perf_counter() - t0, space)
+                        archive.F[:archive.n] * sign, np.array(run.hv), run.ref, seconds, space)
 
 
 def _initial(space: Space, n: int, rng: np.random.Generator, archive: _Archive) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
@@ -279,25 +323,19 @@ def _initial(space: Space, n: int, rng: np.random.Generator, archive: _Archive) 
 
 def _indices(space: Space, rows: NDArray[np.uint8]) -> list[int]:
     hi, lo = space.encode(rows, wide=True)
-    return [h << 64 | l for h, l in zip(hi.tolist(), lo.tolist())]
+    return _radix.join128(hi, lo).tolist()
 
 
-def _front_hv(F: NDArray, cv: NDArray, ref: NDArray) -> float:
-    feasible = F[cv <= 0]
-    return float(_core.hypervolume(feasible, ref)) if len(feasible) else 0.0
+def _save(path: Path, fingerprint: str, run: _Run, *, sign: NDArray[np.float64], t0: float) -> None:
+    a = run.archive
+    header = {"generation": run.gen, "hv": run.hv, "rng": dict(run.rng.bit_generator.state),
+              "seconds": run.spent + time.perf_counter() - t0}
+    checkpoints.save(path, "search", fingerprint, header, members=run.members, members_at=run.members_at,
+                     evaluated_choices=a.rows[:a.n], evaluated_values=a.F[:a.n] * sign,
+                     reference=run.ref)
 
 
-def _save(path: Path, fingerprint: str, gen: int, members: NDArray, members_at: NDArray, archive: _Archive,
-          sign: NDArray[np.float64], hv: list[float], ref: NDArray, rng_state: Mapping[str, Any], spent: float) -> None:
-    header = {"generation": gen, "hv": hv, "rng": dict(rng_state), "seconds": spent}
-    checkpoints.save(path, "search", fingerprint, header, members=members, members_at=members_at,
-                 evaluated_choices=archive.rows[:archive.n], evaluated_values=archive.F[:archive.n] * sign,
-                 reference=ref)
-
-
-def _load(path: Path, fingerprint: str, positions: int, m: int, capacity: int, sign: NDArray[np.float64],
-          rules: list[tuple[int, str, float]]) -> tuple[
-        int, NDArray, NDArray, _Archive, list[float], NDArray, dict[str, Any], float] | None:
+def _load(path: Path, fingerprint: str, positions: int, m: int, s: _Settings) -> _Run | None:
     saved = checkpoints.load(path, "search", fingerprint, fields=("generation", "hv", "rng", "seconds"),
                              expected={"members": ("u", (None, positions)), "members_at": ("iu", (None,)),
                                        "evaluated_choices": ("u", (None, positions)),
@@ -306,8 +344,11 @@ def _load(path: Path, fingerprint: str, positions: int, m: int, capacity: int, s
         return None
     header, z = saved
     rows = z["evaluated_choices"]
+    capacity = s.population * (s.generations + 1)
     archive = _Archive(positions, m, max(len(rows), min(capacity, 2 * len(rows))))
     archive.add(rows)  # distinct rows: they keep their positions
-    archive.record(0, z["evaluated_values"], sign, rules)
-    return (int(header["generation"]), z["members"], z["members_at"], archive, list(header["hv"]), z["reference"],
-            header["rng"], float(header["seconds"]))
+    archive.record(0, z["evaluated_values"], s.sign, s.rules)
+    rng = np.random.default_rng()
+    rng.bit_generator.state = header["rng"]
+    return _Run(int(header["generation"]), z["members"], z["members_at"], archive, list(header["hv"]),
+                z["reference"], rng, float(header["seconds"]))

@@ -43,7 +43,7 @@ import operator
 import re
 from collections.abc import Iterable, Sequence
 from importlib.resources import files
-from typing import Any, ClassVar, Union
+from typing import Any, ClassVar, NamedTuple, Union
 
 import numpy as np
 from numba import njit
@@ -52,11 +52,10 @@ from numpy.typing import ArrayLike, NDArray
 from oneproxy import _arguments, _core, _radix
 from oneproxy.threads import run_kernel
 
-__all__ = ["Space", "NASBench201", "FBNet", "OFAMobileNetV3", "get", "available"]
+__all__ = ["Space", "NASBench201", "FBNet", "OFAMobileNetV3", "OneHotLayout", "get", "available"]
 
 Indices = Union[int, Sequence[int], NDArray, tuple[NDArray[np.uint64], NDArray[np.uint64]]]
 Seed = Union[int, np.random.Generator, None]
-_M64 = (1 << 64) - 1
 _MAX_RESOLUTION = 4096  # px; far beyond once-for-all's 224, small enough for every int array
 
 
@@ -84,6 +83,10 @@ class Space:
     group_sizes : tuple of int
         The one-hot layout used by `features` and by additive predictors: one categorical group
         per entry, in order (see `groups`).
+    group_size_array : ndarray of int64, shape (len(group_sizes),)
+        `group_sizes` as an array, for kernels.
+    group_offsets : ndarray of int64, shape (len(group_sizes) + 1,)
+        First column of each group in `features` (and `n_features` last).
     """
 
     name: ClassVar[str]
@@ -95,11 +98,17 @@ class Space:
     def __init__(self) -> None:
         self._starts, self._products = _radix.chunks(self._radices)
         self.n_choices = np.ascontiguousarray(self.n_choices, dtype=np.int64)
-        self._switch, self._threshold = self._activation()
+        #: (switch, threshold), int64 (P,) each: entry p is used when switch[p] < 0 or
+        #: choices[switch[p]] >= threshold[p] (what the core's active/canonical/mutate take)
+        self.activation = self._activation()
         self._max_code = np.minimum(self.n_choices - 1, 255).astype(np.uint8)  # largest code per entry
         self.size = functools.reduce(operator.mul, (int(r) for r in self._radices), 1)
-        self._group_offsets = np.concatenate([[0], np.cumsum(self.group_sizes)]).astype(np.int64)
-        self._group_sizes = np.diff(self._group_offsets)
+        self._size_words = _radix.split128(self.size)  # (hi, lo) of the first index past the end
+        self.group_offsets = np.concatenate([[0], np.cumsum(self.group_sizes)]).astype(np.int64)
+        self.group_size_array = np.diff(self.group_offsets)
+        # (group, place in the group) of each feature: the flat layout of an additive model's weights
+        self._feature_group = np.repeat(np.arange(len(self.group_sizes)), self.group_size_array)
+        self._feature_code = np.arange(self.n_features) - self.group_offsets[self._feature_group]
 
     # ---------------------------------------------------------------- what subclasses define
 
@@ -121,10 +130,13 @@ class Space:
     def _from_digits(self, digits: NDArray) -> NDArray[np.uint8]:
         return digits
 
-    def _index_from_number(self, lo: NDArray[np.uint64]) -> NDArray[np.uint64]:
-        return lo  # NAS-Bench-201 maps its lexicographic number to the official index here
+    def index_from_number(self, lo: NDArray[np.uint64]) -> NDArray[np.uint64]:
+        """Indices (uint64 (n,)) of mixed-radix numbers of the digits below 2**64 (uint64 (n,)):
+        the numbers themselves when `odometer_index`, NAS-Bench-201's official indices otherwise."""
+        return lo
 
-    def _number_from_index(self, lo: NDArray[np.uint64]) -> NDArray[np.uint64]:
+    def number_from_index(self, lo: NDArray[np.uint64]) -> NDArray[np.uint64]:
+        """The inverse of `index_from_number`."""
         return lo
 
     def _activation(self) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
@@ -134,7 +146,7 @@ class Space:
 
     def active(self, choices: NDArray[np.uint8]) -> NDArray[np.bool_]:
         """Which entries of `choices` (n, P) matter (False: unused, 0 in canonical rows)."""
-        return _core.active(self.check_choices(choices), self.n_choices, self._switch, self._threshold)
+        return _core.active(self.check_choices(choices), self.n_choices, *self.activation)
 
     #: Whether indices are the mixed-radix numbers of the digits (so consecutive indices are an
     #: odometer over the digits); False for NAS-Bench-201's shuffled official indices.
@@ -153,6 +165,28 @@ class Space:
 
     def _digit_tables(self, weights: NDArray[np.float64]) -> NDArray[np.float64]:
         return np.ascontiguousarray(weights[:, :int(self._radices.max())])
+
+    def weights_table(self, w: ArrayLike) -> NDArray[np.float64]:
+        """An additive model's feature weights (n_features,), one per column of `features`, as the
+        (len(group_sizes), max(group_sizes)) table of `check_weights`, zero-padded.
+
+        >>> space = FBNet()
+        >>> w = np.arange(space.n_features, dtype=float)
+        >>> bool((space.flat_weights(space.weights_table(w)) == w).all())
+        True
+        """
+        arr = np.asarray(w)
+        if arr.dtype.kind not in "biuf" or arr.shape != (self.n_features,):
+            raise ValueError(f"w must hold real numbers, one per feature of {self.name} "
+                             f"({self.n_features},), got shape {arr.shape}, dtype {arr.dtype}")
+        table = np.zeros((len(self.group_sizes), max(self.group_sizes)))
+        table[self._feature_group, self._feature_code] = arr
+        return table
+
+    def flat_weights(self, table: ArrayLike) -> NDArray[np.float64]:
+        """The inverse of `weights_table`: one weight per column of `features` (n_features,)
+        from a (len(group_sizes), max(group_sizes)) table (its padding is ignored)."""
+        return self.check_weights(table, "table")[self._feature_group, self._feature_code]
 
     def groups(self, choices: ArrayLike) -> NDArray[np.int16]:
         """Codes of the one-hot groups (n, len(group_sizes)); -1 where a group is inactive."""
@@ -176,7 +210,7 @@ class Space:
     @property
     def n_features(self) -> int:
         """Width of `features`: ``sum(group_sizes)``."""
-        return int(self._group_offsets[-1])
+        return int(self.group_offsets[-1])
 
     @property
     def fits_64_bits(self) -> bool:
@@ -214,13 +248,13 @@ class Space:
 
     def canonical(self, choices: ArrayLike) -> NDArray[np.uint8]:
         """A copy of `choices` (n, P) with unused entries set to 0 (a no-op for most spaces)."""
-        return _core.canonical(self.check_choices(choices), self.n_choices, self._switch, self._threshold)
+        return _core.canonical(self.check_choices(choices), self.n_choices, *self.activation)
 
     def decode(self, indices: Indices) -> NDArray[np.uint8]:
         """Canonical choices of indices: shape (P,) for one index, (n, P) for several."""
         scalar = not isinstance(indices, (tuple, list, np.ndarray)) and np.ndim(indices) == 0
         hi, lo = self._wide(indices)
-        lo = self._number_from_index(lo)
+        lo = self.number_from_index(lo)
         digits = np.empty((len(lo), len(self._radices)),
                           dtype=np.uint8 if self._radices.max() < 256 else np.uint16)
         run_kernel(_radix.decode_serial, _radix.decode, len(lo), _radix.SERIAL_BELOW,
@@ -247,14 +281,14 @@ class Space:
         lo = np.empty(len(c), dtype=np.uint64)
         run_kernel(_radix.encode_serial, _radix.encode, len(c), _radix.SERIAL_BELOW,
                    self._to_digits(c), self._radices, self._starts, self._products, hi, lo)
-        lo = self._index_from_number(lo)
+        lo = self.index_from_number(lo)
         if wide:
             return hi, lo
         if row:
-            return int(hi[0]) << 64 | int(lo[0])
+            return _radix.join128(hi[0], lo[0])
         if self.fits_64_bits:
             return lo
-        return (hi.astype(object) << 64) | lo.astype(object)
+        return _radix.join128(hi, lo)
 
     def _wide(self, indices: Indices) -> tuple[NDArray[np.uint64], NDArray[np.uint64]]:
         """Indices as checked (hi, lo) uint64 arrays."""
@@ -286,15 +320,14 @@ class Space:
                 bad = next((v for v in ints if not 0 <= v < self.size), None)
                 if bad is not None:  # checked here: (hi, lo) below would wrap an index >= 2**128
                     raise ValueError(f"indices must be in [0, {self.size}), got {bad}")
-                hi = np.array([v >> 64 if v >> 128 == 0 else _M64 for v in ints], dtype=np.uint64)
-                lo = np.array([v & _M64 for v in ints], dtype=np.uint64)
+                hi, lo = _radix.split128_array(ints)
             else:
                 raise ValueError(f"indices must be integers, got dtype {arr.dtype}")
-        size_hi, size_lo = np.uint64(self.size >> 64 if self.size >> 128 == 0 else _M64), np.uint64(self.size & _M64)
+        size_hi, size_lo = (np.uint64(w) for w in self._size_words)
         too_big = (hi > size_hi) | ((hi == size_hi) & (lo >= size_lo))
         if too_big.any():
             k = int(np.argmax(too_big))
-            raise ValueError(f"indices must be in [0, {self.size}), got {int(hi[k]) << 64 | int(lo[k])}")
+            raise ValueError(f"indices must be in [0, {self.size}), got {_radix.join128(hi[k], lo[k])}")
         return hi, lo
 
     def sample(self, n: int, seed: Seed = None) -> NDArray[np.uint8]:
@@ -320,7 +353,7 @@ class Space:
         g = self.groups(choices)
         x: NDArray = np.zeros((len(g), self.n_features), dtype=dtype)
         rows, cols = np.nonzero(g >= 0)
-        x[rows, self._group_offsets[cols] + g[rows, cols]] = 1
+        x[rows, self.group_offsets[cols] + g[rows, cols]] = 1
         return x
 
     @property
@@ -337,7 +370,7 @@ class Space:
         its stage's depth) mutate too and are kept, so a later, deeper stage inherits them."""
         c = self.canonical(choices) if canonical else self.check_choices(choices).copy()
         rate = 1.0 / self.n_positions if rate is None else _arguments.real(rate, "rate", 0.0, 1.0)
-        _core.mutate(c, _seed(seed), rate, self.n_choices, self._switch, self._threshold, canonical)
+        _core.mutate(c, _seed(seed), rate, self.n_choices, *self.activation, canonical)
         return self.canonical(c) if canonical else c
 
     def crossover(self, a: ArrayLike, b: ArrayLike, seed: Seed = None, *, canonical: bool = True) -> NDArray[np.uint8]:
@@ -377,7 +410,7 @@ def _word(part: Any, name: str) -> NDArray[np.uint64]:
         raise ValueError(f"{expected}, got {arr[arr < 0].flat[0]} in {name}")
     if arr.dtype == object:
         bad = [v for v in arr.ravel().tolist() if isinstance(v, bool) or not isinstance(v, numbers.Integral)
-               or not 0 <= int(v) <= _M64]
+               or not 0 <= int(v) <= _radix.M64]
         if bad:
             raise ValueError(f"{expected}, got {bad[0]!r} in {name}")
     return np.ascontiguousarray(arr, dtype=np.uint64).ravel()
@@ -408,10 +441,10 @@ class NASBench201(Space):
     def _values(self, position: int) -> tuple[Any, ...]:
         return self.OPS
 
-    def _index_from_number(self, lo: NDArray[np.uint64]) -> NDArray[np.uint64]:
+    def index_from_number(self, lo: NDArray[np.uint64]) -> NDArray[np.uint64]:
         return self._number_to_official[lo]
 
-    def _number_from_index(self, lo: NDArray[np.uint64]) -> NDArray[np.uint64]:
+    def number_from_index(self, lo: NDArray[np.uint64]) -> NDArray[np.uint64]:
         return self._official_to_number[lo]
 
     @property
@@ -497,6 +530,40 @@ class FBNet(Space):
 
 # ---------------------------------------------------------------------------- once-for-all
 
+class OneHotLayout(NamedTuple):
+    """Where once-for-all's blocks sit in a row of choices and in its one-hot encoding (the 60
+    kernel, 60 expansion and then resolution inputs of once-for-all's accuracy predictor).
+
+    Arrays are int64 (20,), indexed by block ``b = 4 * stage + slot``, unless said otherwise.
+    Block b adds inputs ``kernel_input[b] + row[kernel_column[b]]`` and ``expand_input[b] +
+    row[expand_column[b]]`` when ``used[row[depth_column[b]], slot[b]]``; the resolution adds
+    ``resolution_input`` plus its bin.
+    """
+
+    depth_column: NDArray[np.int64]  #: column holding the depth code of block b's stage
+    slot: NDArray[np.int64]  #: place of block b in its stage, 0-3
+    used: NDArray[np.bool_]  #: bool (3, 4): block j of a stage with depth code d is used (the depth rule)
+    kernel_column: NDArray[np.int64]  #: column of block b's kernel code
+    expand_column: NDArray[np.int64]  #: column of block b's expansion code
+    kernel_input: NDArray[np.int64]  #: first of block b's 3 kernel inputs
+    expand_input: NDArray[np.int64]  #: first of block b's 3 expansion inputs
+    resolution_column: int  #: column of the resolution code
+    resolution_input: int  #: first resolution input (after the 120 block inputs)
+
+
+def _ofa_layout(depths: Sequence[int]) -> OneHotLayout:
+    """The layout of `OneHotLayout`; ``depths[d]`` blocks of 4 are used at depth code d."""
+    b = np.arange(20, dtype=np.int64)
+    used = np.arange(4) < np.array(depths)[:, None]  # block j is used when j < depth
+    layout = OneHotLayout(depth_column=1 + b // 4, slot=b % 4, used=used, kernel_column=6 + b,
+                          expand_column=26 + b, kernel_input=3 * b, expand_input=60 + 3 * b,
+                          resolution_column=0, resolution_input=120)
+    for a in layout:
+        if isinstance(a, np.ndarray):
+            a.flags.writeable = False
+    return layout
+
+
 class OFAMobileNetV3(Space):
     """once-for-all's MobileNetV3 space (w1.2): resolution, then 5 stages of 2-4 blocks.
 
@@ -505,6 +572,8 @@ class OFAMobileNetV3(Space):
     Block ``4 * s + j`` is block ``j`` of stage ``s``; it is used when ``j < depth_s``, and a
     canonical row holds 0 in the kernel and expansion of the unused ones. The string form is
     ``"r=192 d=2-2-3-4-3 ks=<20 kernels> e=<20 expansions>"`` (values, unused blocks shown as 3).
+    `depths` and `active_blocks` apply the depth rule; `one_hot_layout` (a `OneHotLayout`) holds
+    the rule and the columns for kernels.
 
     Parameters
     ----------
@@ -516,6 +585,8 @@ class OFAMobileNetV3(Space):
     KERNELS = (3, 5, 7)
     EXPANDS = (3, 4, 6)
     DEPTHS = (2, 3, 4)
+    #: The columns of the blocks and the depth rule, as plain arrays for kernels (see `OneHotLayout`).
+    one_hot_layout: ClassVar[OneHotLayout] = _ofa_layout(DEPTHS)
     _STAGE = 7371  # 9**2 + 9**3 + 9**4 canonical (depth, blocks) settings of a stage
 
     def __init__(self, resolutions: Sequence[int] = range(128, 225, 4)) -> None:
@@ -531,11 +602,7 @@ class OFAMobileNetV3(Space):
         self.group_sizes = (len(res),) + (9,) * 20
         self._radices = np.array([len(res)] + [self._STAGE] * 5, dtype=np.uint64)
         super().__init__()
-        self._stage_rows, self._stage_offset = _ofa_stage_tables()
-        # (depth code, block of the stage) -> used, read off the activation rule of stage 0's blocks
-        codes = np.zeros((3, 46), dtype=np.uint8)
-        codes[:, 1] = np.arange(3)
-        self._blocks_used = self.active(codes)[:, 6:10]
+        self._stage_rows, self._stage_offset = _ofa_stage_tables(self.DEPTHS)
 
     @property
     def params(self) -> dict[str, Any]:
@@ -547,21 +614,40 @@ class OFAMobileNetV3(Space):
         return self.DEPTHS if position <= 5 else self.KERNELS if position <= 25 else self.EXPANDS
 
     def _activation(self) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-        # block j of stage s (kernel 6 + 4s + j, expansion 26 + 4s + j) is used when the
-        # stage's depth code d (depth d + 2) is at least j - 1
+        # a block's kernel and expansion are used from the first depth code that uses the block
+        # on (deeper codes use every block a shallower one uses)
+        lay = self.one_hot_layout
         switch = np.full(46, -1, dtype=np.int64)
         threshold = np.zeros(46, dtype=np.int64)
-        for s in range(5):
-            for j in (2, 3):
-                for first in (6, 26):
-                    switch[first + 4 * s + j] = 1 + s
-                    threshold[first + 4 * s + j] = j - 1
+        for b in range(20):
+            first = int(np.argmax(lay.used[:, lay.slot[b]]))
+            if first > 0:
+                for column in (lay.kernel_column[b], lay.expand_column[b]):
+                    switch[column], threshold[column] = lay.depth_column[b], first
         return switch, threshold
+
+    def depths(self, choices: ArrayLike) -> NDArray[np.int64]:
+        """Blocks used in each stage (int64 (n, 5), 2-4) of `choices` (n, 46)."""
+        c = self.check_choices(choices)
+        return np.array(self.DEPTHS, dtype=np.int64)[c[:, self.one_hot_layout.depth_column[::4]]]
+
+    def active_blocks(self, choices: ArrayLike) -> NDArray[np.bool_]:
+        """Which blocks of each stage `choices` (n, 46) use: bool (n, 5, 4), block j of stage s
+        when ``j < depths[s]``.
+
+        >>> space = OFAMobileNetV3()
+        >>> space.active_blocks(space.from_spec(224, [2, 3, 4, 4, 4], [3] * 20, [3] * 20)[None])[0, :2]
+        array([[ True,  True, False, False],
+               [ True,  True,  True, False]])
+        """
+        c = self.check_choices(choices)
+        lay = self.one_hot_layout
+        return lay.used[c[:, lay.depth_column], lay.slot].reshape(len(c), 5, 4)
 
     def groups(self, choices: ArrayLike) -> NDArray[np.int16]:
         c = self.check_choices(choices)
         g = np.empty((len(c), 21), dtype=np.int16)
-        _ofa_groups(c, self._blocks_used, g)
+        _ofa_groups(c, self.one_hot_layout, g)
         return g
 
     @property
@@ -574,7 +660,7 @@ class OFAMobileNetV3(Space):
         out = np.zeros((6, self._STAGE))
         out[0, :len(self.resolutions)] = weights[0, :len(self.resolutions)]
         rows = self._stage_rows.astype(np.int64)
-        used = np.arange(4) < rows[:, :1] + 2  # (7371, 4)
+        used = self.one_hot_layout.used[rows[:, 0]]  # (7371, 4)
         ke = 3 * rows[:, 1:5] + rows[:, 5:9]
         for s in range(5):
             w = weights[1 + 4 * s:5 + 4 * s]  # (4 blocks, max size)
@@ -584,13 +670,14 @@ class OFAMobileNetV3(Space):
     def _to_digits(self, choices: NDArray[np.uint8]) -> NDArray[np.uint16]:
         digits = np.empty((len(choices), 6), dtype=np.uint16)
         digits[:, 0] = choices[:, 0]
+        used = self.one_hot_layout.used
         for s in range(5):
             d = choices[:, 1 + s].astype(np.int64)  # depth code
             blocks = 3 * choices[:, 6 + 4 * s:10 + 4 * s].astype(np.int64) + choices[:, 26 + 4 * s:30 + 4 * s]
             # base-9 number of the used blocks, first block most significant
             ke = np.zeros(len(choices), dtype=np.int64)
             for j in range(4):
-                ke = np.where(j < d + 2, ke * 9 + blocks[:, j], ke)
+                ke = np.where(used[d, j], ke * 9 + blocks[:, j], ke)
             digits[:, 1 + s] = self._stage_offset[d] + ke
         return digits
 
@@ -655,28 +742,29 @@ def _first_above(c: NDArray[np.uint8], limit: NDArray[np.uint8]) -> int:
 
 
 @njit(cache=True)
-def _ofa_groups(c: NDArray[np.uint8], blocks_used: NDArray[np.bool_], out: NDArray[np.int16]) -> None:
+def _ofa_groups(c: NDArray[np.uint8], layout: OneHotLayout, out: NDArray[np.int16]) -> None:
     """once-for-all's groups: the resolution, then 3 * kernel + expansion of each block, -1 where
-    the block is past its stage's depth (``blocks_used[depth code, block of the stage]``)."""
+    the block is past its stage's depth (see `OneHotLayout`)."""
     for i in range(c.shape[0]):
         out[i, 0] = c[i, 0]
-        for b in range(20):
-            used = blocks_used[c[i, 1 + b // 4], b % 4]
-            out[i, 1 + b] = 3 * np.int16(c[i, 6 + b]) + c[i, 26 + b] if used else -1
+        for b in range(layout.slot.shape[0]):
+            used = layout.used[c[i, layout.depth_column[b]], layout.slot[b]]
+            out[i, 1 + b] = 3 * np.int16(c[i, layout.kernel_column[b]]) + c[i, layout.expand_column[b]] if used else -1
 
 
 @functools.lru_cache(maxsize=1)
-def _ofa_stage_tables() -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
+def _ofa_stage_tables(depths: tuple[int, ...]) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
     """Rows (7371, 9) of (depth code, 4 kernel codes, 4 expansion codes) for each stage digit,
-    and the first digit of each depth."""
+    and the first digit of each depth code (a stage of depth ``depths[d]`` uses its first
+    ``depths[d]`` blocks)."""
     rows = []
-    for d in (2, 3, 4):
+    for code, d in enumerate(depths):
         for number in range(9**d):
             blocks = [(number // 9 ** (d - 1 - j)) % 9 for j in range(d)] + [0] * (4 - d)
-            rows.append([d - 2, *(b // 3 for b in blocks), *(b % 3 for b in blocks)])
+            rows.append([code, *(b // 3 for b in blocks), *(b % 3 for b in blocks)])
     table = np.array(rows, dtype=np.uint8)
     table.flags.writeable = False
-    return table, np.array([0, 81, 81 + 729], dtype=np.int64)
+    return table, np.cumsum([0, *(9**d for d in depths[:-1])]).astype(np.int64)
 
 
 # ---------------------------------------------------------------------------- registry

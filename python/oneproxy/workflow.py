@@ -40,7 +40,7 @@ from oneproxy.pareto import hypervolume, igd_plus, is_nondominated
 from oneproxy.predictors import LinearLatency, linear_latency
 
 __all__ = ["Monotonicity", "monotonicity", "pareto_set", "Reuse", "reuse", "Study", "study",
-           "samples_curve"]
+           "samples_curve", "split", "proxy_predictors"]
 
 
 # ---------------------------------------------------------------------------- monotonicity
@@ -89,6 +89,27 @@ class Monotonicity:
             r = r[~np.isnan(r)]
             scores.append(-np.inf if not len(r) else r.min() if criterion == "worst" else r.mean())
         return self.devices[int(np.argmax(scores))]
+
+    def summary(self, threshold: float = 0.9) -> dict[str, Any]:
+        """Figures over the unordered pairs that have a correlation (NaN ones left out):
+        ``pairs`` (how many), ``median``, ``min``, ``lowest`` (that pair of devices, the first
+        in the matrix's order on a tie; None without pairs) and ``at_least`` (the share of
+        pairs >= `threshold`); NaN figures without pairs.
+
+        >>> m = Monotonicity(("a", "b", "c"), np.array([[1, .9, .5], [.9, 1, .8], [.5, .8, 1]]), "spearman")
+        >>> s = m.summary(); s["pairs"], s["median"], s["lowest"], round(s["at_least"], 3)
+        (3, 0.8, ('a', 'c'), 0.333)
+        """
+        rows, cols = np.triu_indices(len(self.devices), k=1)
+        upper = self.matrix[rows, cols]
+        finite = np.flatnonzero(np.isfinite(upper))
+        if not len(finite):
+            return {"pairs": 0, "median": math.nan, "min": math.nan, "lowest": None, "at_least": math.nan}
+        worst = int(finite[np.argmin(upper[finite])])
+        values = upper[finite]
+        return {"pairs": int(values.size), "median": float(np.median(values)), "min": float(values.min()),
+                "lowest": (self.devices[rows[worst]], self.devices[cols[worst]]),
+                "at_least": float(np.mean(values >= threshold))}
 
     def pairs_below(self, threshold: float = 0.9) -> list[tuple[str, str, float]]:
         """Unordered pairs whose correlation is below `threshold`, lowest first."""
@@ -298,22 +319,24 @@ class Study:
         return pd.DataFrame(cols)
 
 
-def study(dataset: Dataset | str, samples: int = 70, seed: int = 0, *, seeds: Sequence[int] | None = None,
-          threshold: float | None = None, reuse_metrics: bool = True,
+def study(dataset: Dataset | str, samples: int = 70, seed: int | None = None, *,
+          seeds: Sequence[int] | None = None, threshold: float | None = None, reuse_metrics: bool = True,
           progress: Callable[[int, int], None] | None = None) -> Study:
     """Adapt every device's predictor to every other device from `samples` measurements.
 
     Protocol (the issue's, after the paper): each proxy's predictor is `linear_latency` fitted
     on all its rows; for each target and seed, `samples` rows measured on the target are drawn
-    (the same for every proxy of that target) and the rest are the test rows.
+    (`split`, the same for every proxy of that target) and the rest are the test rows.
 
     Parameters
     ----------
     dataset : Dataset or name
     samples : int
         Target measurements per adaptation (cv=5 needs at least 10).
-    seed : int
-        Seed of the draws (``seeds`` runs several).
+    seed : int, optional
+        Seed of the draws (default 0).
+    seeds : sequence of int, optional
+        Several seeds instead of `seed` (giving both is a ValueError).
     threshold : float, optional
         Only pairs whose measured SRCC over all rows is below it (default: every pair).
     reuse_metrics : bool
@@ -323,67 +346,99 @@ def study(dataset: Dataset | str, samples: int = 70, seed: int = 0, *, seeds: Se
     """
     ds = load_dataset(dataset) if isinstance(dataset, str) else dataset
     samples = _arguments.integer(samples, "samples", 1)
-    seeds = [_arguments.seed(seed)] if seeds is None else \
+    if seed is not None and seeds is not None:
+        raise ValueError(f"give seed or seeds, not both (got seed={seed!r} and seeds={seeds!r})")
+    seeds = [_arguments.seed(0 if seed is None else seed)] if seeds is None else \
         [_arguments.seed(s, f"seeds[{k}]") for k, s in enumerate(seeds)]
     if threshold is not None:
         threshold = _arguments.real(threshold, "threshold")
     reuse_metrics = _arguments.flag(reuse_metrics, "reuse_metrics")
-    d = ds.n_devices
-    proxies = _proxy_predictors(ds)
     full = np.asarray(spearman_matrix(ds.latency, nan_policy="omit"))
     rows: dict[str, list[Any]] = {f.name: [] for f in fields(Study) if f.name not in
                                   ("dataset", "devices", "samples", "seconds_per_adapt")}
-    spent, adaptations = 0.0, 0
+    seconds: list[float] = []  # of each single-proxy adaptation
     for k, s in enumerate(seeds):
-        for t in range(d):
-            y = ds.latency[t]
-            measured = np.flatnonzero(~np.isnan(y))
-            if len(measured) < samples + 10:
-                raise ValueError(f"target {ds.devices[t]!r} has {len(measured)} measured rows, too few "
-                                 f"for {samples} samples and a test set")
-            rng = np.random.default_rng([s, t])
-            drawn = rng.choice(measured, samples, replace=False)
-            test = np.setdiff1d(measured, drawn)
-            X_s, y_s = ds.choices[drawn], y[drawn]
-            others = [proxies[p] for p in range(d) if p != t]
-            multi = spearman(adapt(proxies=others, choices=X_s, target_latency_ms=y_s, seed=s)
-                             .predict(ds.choices[test]), y[test])
-            alone = adapt(proxies[0], X_s, y_s, seed=s, methods=["target-only"])
-            target_only = spearman(alone.predict(ds.choices[test]), y[test])
-            for p in range(d):
-                if p == t or (threshold is not None and not full[p, t] < threshold):
-                    continue
-                x = ds.latency[p]
-                tt = test[~np.isnan(x[test])]
-                start = time.perf_counter()
-                model = adapt(proxies[p], X_s, y_s, seed=s)
-                spent += time.perf_counter() - start
-                adaptations += 1
-                pred = model.predict(ds.choices)
-                hv_b = hv_a = reg_b = reg_a = math.nan
-                if reuse_metrics and ds.accuracy is not None:
-                    both = np.flatnonzero(~np.isnan(x) & ~np.isnan(y))
-                    rb = reuse(ds.accuracy[both], x[both], y[both])
-                    ra = reuse(ds.accuracy[both], pred[both], y[both])
-                    hv_b, hv_a, reg_b, reg_a = rb.hv_ratio, ra.hv_ratio, rb.mean_regret, ra.mean_regret
-                for key, value in (("seed", s), ("proxy", p), ("target", t), ("full_srcc", full[p, t]),
-                                   ("before", spearman(x[tt], y[tt])),
-                                   ("adaproxy", spearman(pred[tt], y[tt])), ("method", model.method),
-                                   ("target_only", target_only), ("multi", multi),
-                                   ("hv_ratio_before", hv_b), ("hv_ratio_after", hv_a),
-                                   ("regret_before", reg_b), ("regret_after", reg_a)):
+        for t in range(ds.n_devices):
+            for row in _study_target(ds, t, s, samples, full, threshold, reuse_metrics and ds.accuracy is not None,
+                                     seconds):
+                for key, value in row.items():
                     rows[key].append(value)
             if progress is not None:
-                progress(k * d + t + 1, len(seeds) * d)
+                progress(k * ds.n_devices + t + 1, len(seeds) * ds.n_devices)
     arrays: dict[str, Any] = {key: np.array(v, dtype=np.str_ if key == "method" else
-                            np.int64 if key in ("seed", "proxy", "target") else np.float64)
-              for key, v in rows.items()}
-    return Study(ds.name, ds.devices, samples, seconds_per_adapt=spent / max(adaptations, 1), **arrays)
+                              np.int64 if key in ("seed", "proxy", "target") else np.float64)
+                              for key, v in rows.items()}
+    return Study(ds.name, ds.devices, samples, seconds_per_adapt=sum(seconds) / max(len(seconds), 1), **arrays)
+
+
+def _study_target(ds: Dataset, t: int, s: int, samples: int, full: NDArray[np.float64], threshold: float | None,
+                  with_reuse: bool, seconds: list[float]) -> list[dict[str, Any]]:
+    """`study`'s rows for target `t` and seed `s`: one draw, the multi-proxy and target-only fits
+    on it, and every proxy (below `threshold`) adapted from it; each adaptation's time is
+    appended to `seconds`."""
+    proxies = proxy_predictors(ds)
+    y = ds.latency[t]
+    measured = int(np.count_nonzero(~np.isnan(y)))
+    if measured < samples + 10:
+        raise ValueError(f"target {ds.devices[t]!r} has {measured} measured rows, too few "
+                         f"for {samples} samples and a test set")
+    drawn, test = split(y, samples, [s, t])
+    X_s, y_s = ds.choices[drawn], y[drawn]
+    others = [proxies[p] for p in range(ds.n_devices) if p != t]
+    multi = spearman(adapt(proxies=others, choices=X_s, target_latency_ms=y_s, seed=s)
+                     .predict(ds.choices[test]), y[test])
+    alone = adapt(proxies[0], X_s, y_s, seed=s, methods=["target-only"])
+    target_only = spearman(alone.predict(ds.choices[test]), y[test])
+    out = []
+    for p in range(ds.n_devices):
+        if p == t or (threshold is not None and not full[p, t] < threshold):
+            continue
+        x = ds.latency[p]
+        tt = test[~np.isnan(x[test])]
+        start = time.perf_counter()
+        model = adapt(proxies[p], X_s, y_s, seed=s)
+        seconds.append(time.perf_counter() - start)
+        pred = model.predict(ds.choices)
+        out.append({"seed": s, "proxy": p, "target": t, "full_srcc": full[p, t],
+                    "before": spearman(x[tt], y[tt]), "adaproxy": spearman(pred[tt], y[tt]),
+                    "method": model.method, "target_only": target_only, "multi": multi,
+                    **_reuse_figures(ds, x, y, pred, with_reuse)})
+    return out
+
+
+def _reuse_figures(ds: Dataset, x: NDArray[np.float64], y: NDArray[np.float64], pred: NDArray[np.float64],
+                   with_reuse: bool) -> dict[str, float]:
+    """`Study`'s reuse columns for proxy latency `x` and its adapted prediction `pred` against
+    target latency `y`, over the rows measured on both (NaN without `with_reuse`)."""
+    if not with_reuse:
+        return dict.fromkeys(("hv_ratio_before", "hv_ratio_after", "regret_before", "regret_after"), math.nan)
+    assert ds.accuracy is not None
+    both = np.flatnonzero(~np.isnan(x) & ~np.isnan(y))
+    rb = reuse(ds.accuracy[both], x[both], y[both])
+    ra = reuse(ds.accuracy[both], pred[both], y[both])
+    return {"hv_ratio_before": rb.hv_ratio, "hv_ratio_after": ra.hv_ratio,
+            "regret_before": rb.mean_regret, "regret_after": ra.mean_regret}
+
+
+def split(target_latency: ArrayLike, samples: int, seed: Any) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """(drawn, test): `samples` of the architectures measured on a target (its non-NaN latencies,
+    (n,) ms) drawn without replacement by ``numpy.random.default_rng(seed)``, and the other
+    measured ones in index order. `study` draws with seed ``[seed, target]``.
+
+    >>> drawn, test = split([1.0, float("nan"), 3.0, 4.0, 5.0], 2, seed=0)
+    >>> sorted(np.concatenate([drawn, test]).tolist()), len(drawn)
+    ([0, 2, 3, 4], 2)
+    """
+    y = np.asarray(target_latency, dtype=np.float64)
+    measured = np.flatnonzero(~np.isnan(y))
+    drawn = np.random.default_rng(seed).choice(measured, samples, replace=False)
+    return drawn, np.setdiff1d(measured, drawn)
 
 
 @functools.lru_cache(maxsize=8)
-def _proxy_predictors(ds: Dataset) -> tuple[LinearLatency, ...]:
-    """`linear_latency` of every device (the bundled datasets are cached, so is this)."""
+def proxy_predictors(ds: Dataset) -> tuple[LinearLatency, ...]:
+    """`linear_latency` of every device of `ds`, in its order (cached per dataset: the bundled
+    datasets are cached too)."""
     return tuple(linear_latency(ds, dev) for dev in ds.devices)
 
 
