@@ -288,3 +288,28 @@ def test_hash_spreads_rows():
     edges = np.flatnonzero(np.diff(occupied))
     runs = edges[1::2] - edges[::2]
     assert runs.sum() == len(rows) and runs.max() < 40 and runs.mean() < 2.5
+
+
+def test_operators_give_the_same_rows_from_several_threads():
+    """crossover, mutate, canonical, active and archive_add release the GIL: called from four
+    threads at once on their own arrays, each gives what it gives alone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    n_choices, switch, threshold = OFA.n_choices, OFA.activation[0], OFA.activation[1]
+
+    def operators(seed):
+        a, b = OFA.sample_genotypes(3000, seed=seed), OFA.sample_genotypes(3000, seed=seed + 100)
+        child = _core.crossover(a, b, seed)
+        _core.mutate(child, seed, 0.1, n_choices, switch, threshold, True)
+        canon = _core.canonical(child, n_choices, switch, threshold)
+        used = _core.active(child, n_choices, switch, threshold)
+        store, table = np.zeros_like(canon), np.full(1 << 13, -1, dtype=np.int64)
+        where, n = _core.archive_add(canon, store, 0, table)
+        return child, canon, used, where, n, store[:n]
+
+    alone = [operators(seed) for seed in range(4)]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(operators, range(4)))
+    for one, other in zip(alone, together):
+        for x, y in zip(one, other):
+            np.testing.assert_array_equal(x, y)

@@ -7,7 +7,7 @@
 // +-inf are ordinary values. All algorithms start from the lexicographic order of the rows:
 //   m = 1    the smallest value (with its duplicates) / ranks of distinct values;
 //   m = 2    one sweep (filter), binary search over the fronts' last points (sort): O(n log n);
-//   m = 3    a staircase (balanced tree) of the non-dominated (f2, f3) seen so far (filter),
+//   m = 3    a staircase (staircase.hpp) of the non-dominated (f2, f3) seen so far (filter),
 //            one staircase per front with a binary search over fronts (sort): O(n log n);
 //   m >= 4   each point against the non-dominated points before it in lexicographic order
 //            (only those can dominate it), fronts found by binary search: exact, O(n^2 m) worst.
@@ -17,11 +17,11 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <iterator>
-#include <map>
 #include <vector>
 
+#include "oneproxy/dominance.hpp"
 #include "oneproxy/rank.hpp"
+#include "oneproxy/staircase.hpp"
 
 namespace oneproxy {
 
@@ -45,16 +45,8 @@ struct ObjectiveKeys {
     bool identical(std::size_t a, std::size_t b) const {
         return std::equal(row(a), row(a) + m, row(b));
     }
-    // a <= b in every objective (a weakly dominates b).
-    bool weakly_dominates(std::size_t a, std::size_t b) const {
-        const std::uint64_t *ra = row(a), *rb = row(b);
-        for (std::size_t j = 0; j < m; ++j)
-            if (ra[j] > rb[j]) return false;
-        return true;
-    }
-    bool dominates(std::size_t a, std::size_t b) const {
-        return weakly_dominates(a, b) && !identical(a, b);
-    }
+    bool weakly_dominates(std::size_t a, std::size_t b) const { return oneproxy::weakly_dominates(row(a), row(b), m); }
+    bool dominates(std::size_t a, std::size_t b) const { return oneproxy::dominates(row(a), row(b), m); }
 };
 
 // Point indices in lexicographic order of their rows, ties by index (so the first of
@@ -94,77 +86,6 @@ inline std::vector<std::uint64_t> sorted_column(const ObjectiveKeys& K,
     return column;
 }
 
-// ---------------------------------------------------------------------------- staircases
-
-// Non-dominated (f2, f3) pairs: f3 strictly decreases as f2 increases. Most points of a 3-D
-// sweep enter the staircase and soon leave it again, so it is kept as a short list of sorted
-// blocks (at most 2 * kBlock steps each): a lookup is two binary searches in contiguous
-// memory, an insertion or removal moves one small block. A std::map spent 350 ms on the
-// 765,000 insertions and removals of 1e6 anti-correlated points.
-class Staircase {
-public:
-    // Some stored (a, b) has a <= f2 and b <= f3.
-    bool covers(std::uint64_t f2, std::uint64_t f3) const {
-        std::size_t b = block_of(f2);  // the last block whose first key is <= f2
-        if (b == kNone) return false;
-        const Block& block = blocks_[b];
-        const auto it = std::upper_bound(block.begin(), block.end(), f2,
-                                         [](std::uint64_t x, const Step& s) { return x < s.first; });
-        return std::prev(it)->second <= f3;
-    }
-
-    // Adds (f2, f3), which covers() said is not covered; drops the steps it covers.
-    void insert(std::uint64_t f2, std::uint64_t f3) {
-        // position: block b, offset i of the first step with key >= f2
-        std::size_t b = block_of(f2);
-        if (b == kNone) b = 0;
-        if (blocks_.empty()) blocks_.emplace_back();
-        std::size_t i = static_cast<std::size_t>(
-            std::lower_bound(blocks_[b].begin(), blocks_[b].end(), f2,
-                             [](const Step& s, std::uint64_t x) { return s.first < x; }) -
-            blocks_[b].begin());
-        // remove the covered steps that follow: keys >= f2 with f3' >= f3, possibly over blocks
-        std::size_t c = b, j = i;
-        while (c < blocks_.size()) {
-            Block& block = blocks_[c];
-            const std::size_t size = block.size();
-            std::size_t end = j;
-            while (end < size && block[end].second >= f3) ++end;
-            block.erase(block.begin() + static_cast<std::ptrdiff_t>(j), block.begin() + static_cast<std::ptrdiff_t>(end));
-            if (end < size || c + 1 == blocks_.size()) break;  // reached a step it does not cover
-            ++c;
-            j = 0;
-        }
-        // blocks after b that the removal emptied are (b, c]
-        const auto first_empty = blocks_.begin() + static_cast<std::ptrdiff_t>(b) + 1;
-        const auto past_touched = blocks_.begin() + static_cast<std::ptrdiff_t>(std::min(c + 1, blocks_.size()));
-        if (first_empty < past_touched)
-            blocks_.erase(std::remove_if(first_empty, past_touched, [](const Block& k) { return k.empty(); }),
-                          past_touched);
-        Block& block = blocks_[b];
-        block.insert(block.begin() + static_cast<std::ptrdiff_t>(i), Step{f2, f3});
-        if (block.size() > 2 * kBlock) {  // split a full block in two
-            Block tail(block.begin() + kBlock, block.end());
-            block.resize(kBlock);
-            blocks_.insert(blocks_.begin() + static_cast<std::ptrdiff_t>(b) + 1, std::move(tail));
-        }
-    }
-
-private:
-    using Step = std::pair<std::uint64_t, std::uint64_t>;
-    using Block = std::vector<Step>;
-    static constexpr std::size_t kBlock = 64;
-    static constexpr std::size_t kNone = ~std::size_t{0};
-
-    std::size_t block_of(std::uint64_t f2) const {
-        const auto it = std::upper_bound(blocks_.begin(), blocks_.end(), f2,
-                                         [](std::uint64_t x, const Block& k) { return x < k.front().first; });
-        return it == blocks_.begin() ? kNone : static_cast<std::size_t>(it - blocks_.begin()) - 1;
-    }
-
-    std::vector<Block> blocks_;  // non-empty, in key order
-};
-
 // ---------------------------------------------------------------------------- filtering
 
 // out[i] = 1 where point i is non-dominated. keep_duplicates = false keeps only the first
@@ -178,7 +99,7 @@ inline void nondominated_mask(const ObjectiveKeys& K, bool keep_duplicates, char
         const std::vector<std::uint64_t> f2 = sorted_column(K, order, 1);
         const std::vector<std::uint64_t> f3 = m == 3 ? sorted_column(K, order, 2) : std::vector<std::uint64_t>();
         std::uint64_t best = f2[0];  // m = 2: the smallest f2 so far
-        Staircase stairs;            // m = 3: the non-dominated (f2, f3) so far
+        Staircase<std::uint64_t> stairs;  // m = 3: the non-dominated (f2, f3) so far
         bool free = false;
         for (std::size_t k = 0; k < n; ++k) {
             if (k > 0 && f1[k] == f1[k - 1] && f2[k] == f2[k - 1] && (m == 2 || f3[k] == f3[k - 1])) {
@@ -189,8 +110,7 @@ inline void nondominated_mask(const ObjectiveKeys& K, bool keep_duplicates, char
                 free = k == 0 || f2[k] < best;
                 best = std::min(best, f2[k]);
             } else {
-                free = !stairs.covers(f2[k], f3[k]);
-                if (free) stairs.insert(f2[k], f3[k]);
+                free = stairs.add(f2[k], f3[k]);
             }
             out[order[k]] = free;
         }
@@ -267,7 +187,7 @@ inline void nondominated_sort(const ObjectiveKeys& K, std::int64_t* rank) {
         }
     } else if (m == 3) {
         const std::vector<std::uint64_t> f2 = sorted_column(K, order, 1), f3 = sorted_column(K, order, 2);
-        std::vector<Staircase> fronts;
+        std::vector<Staircase<std::uint64_t>> fronts;
         for (std::size_t k = 0; k < n; ++k) {
             if (k > 0 && f1[k] == f1[k - 1] && f2[k] == f2[k - 1] && f3[k] == f3[k - 1]) {
                 rank[order[k]] = rank[order[k - 1]];  // a copy of the previous point
@@ -275,7 +195,7 @@ inline void nondominated_sort(const ObjectiveKeys& K, std::int64_t* rank) {
             }
             const std::size_t f = place(fronts.size(), [&](std::size_t g) { return fronts[g].covers(f2[k], f3[k]); });
             if (f == fronts.size()) fronts.emplace_back();
-            fronts[f].insert(f2[k], f3[k]);
+            fronts[f].add(f2[k], f3[k]);
             rank[order[k]] = static_cast<std::int64_t>(f);
         }
     } else {

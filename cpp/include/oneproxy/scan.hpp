@@ -31,6 +31,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "oneproxy/dominance.hpp"
 #include "oneproxy/parallel.hpp"
 
 namespace oneproxy {
@@ -85,12 +86,12 @@ public:
         double* w = shifted_.data();
         for (std::size_t k = 0; k < m_; ++k) w[k] = v[k] - margin_[k];
         for (std::size_t i = 0; i < n; ++i)
-            if (dominates(&points_[i * m_], w)) return;
+            if (dominates(&points_[i * m_], w, m_)) return;
         for (std::size_t k = 0; k < m_; ++k) w[k] = v[k] + margin_[k];
         std::size_t keep = 0;
         for (std::size_t i = 0; i < n; ++i) {
             const double* a = &points_[i * m_];
-            if (dominates(w, a)) continue;
+            if (dominates(w, a, m_)) continue;
             if (keep != i) {
                 std::copy(a, a + m_, &points_[keep * m_]);
                 ids_[keep] = ids_[i];
@@ -109,15 +110,6 @@ public:
 
 private:
     static constexpr double kInf = std::numeric_limits<double>::infinity();
-
-    bool dominates(const double* a, const double* b) const {
-        bool le = true, lt = false;
-        for (std::size_t k = 0; k < m_; ++k) {
-            le &= a[k] <= b[k];
-            lt |= a[k] < b[k];
-        }
-        return le && lt;
-    }
 
     // floor((x - lo) * inv), clamped: monotone in x, so a lower cell means a lower x.
     int cell(double x, double lo, int k, int cells) const {
@@ -158,7 +150,6 @@ struct ScanResult {
     std::vector<double> points;  // (F, m)
     std::vector<u128> ids;
     std::uint64_t evaluated = 0;
-    bool stopped = false;
 };
 
 // Scans [start, stop) on `threads` threads; `stop_flag` (polled every chunk) ends it early.
@@ -226,7 +217,6 @@ inline ScanResult scan_additive(const AdditiveProblem& pr, u128 start, u128 stop
     }
     std::vector<ScanArchive> archives(std::max(threads, 1u), ScanArchive(m, lo, hi, slack, margin));
     std::atomic<std::uint64_t> next{0};
-    std::atomic<bool> stopped{false};
     parallel_for(archives.size(), threads, [&](std::size_t t) {
         ScanArchive& archive = archives[t];
         std::vector<std::uint32_t> digits(P);
@@ -246,10 +236,7 @@ inline ScanResult scan_additive(const AdditiveProblem& pr, u128 start, u128 stop
             archive.offer(x.data(), id);
         };
         for (std::uint64_t c; (c = next.fetch_add(1)) < n_chunks;) {
-            if (stop_flag.load(std::memory_order_relaxed)) {
-                stopped = true;
-                break;
-            }
+            if (stop_flag.load(std::memory_order_relaxed)) break;
             u128 index = start + step * c;
             std::uint64_t count = static_cast<std::uint64_t>(std::min<u128>(step, stop - index));
             digits_of(index, pr.radix, digits.data());
@@ -297,7 +284,6 @@ inline ScanResult scan_additive(const AdditiveProblem& pr, u128 start, u128 stop
         out.ids.insert(out.ids.end(), a.ids().begin(), a.ids().end());
     }
     out.evaluated = done.load();
-    out.stopped = stopped.load();
     return out;
 }
 

@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "oneproxy/dominance.hpp"
+
 namespace oneproxy {
 
 // xoshiro256** (Blackman and Vigna), its state filled by splitmix64 from the seed.
@@ -218,12 +220,7 @@ struct Population {
     // The crowded comparison: less violation, then Pareto dominance, then more crowding, then a coin.
     std::size_t winner(std::size_t a, std::size_t b, Xoshiro256& g) const {
         if (cv[a] != cv[b]) return cv[a] < cv[b] ? a : b;
-        bool a_better = false, b_better = false;
-        for (std::size_t j = 0; j < m; ++j) {
-            a_better |= F[a * m + j] < F[b * m + j];
-            b_better |= F[b * m + j] < F[a * m + j];
-        }
-        if (a_better != b_better) return a_better ? a : b;
+        if (const int d = compare_dominance(F + a * m, F + b * m, m); d != 0) return d > 0 ? a : b;
         if (crowd[a] != crowd[b]) return crowd[a] > crowd[b] ? a : b;
         return g.uniform() < 0.5 ? a : b;
     }
