@@ -1016,3 +1016,25 @@ def test_a_batch_that_cannot_advance_is_refused(batch):
     """batch=0 advanced the loop by nothing: it never returned."""
     with pytest.raises(ValueError, match="batch must be"):
         scan(FB, [lambda c: np.zeros(len(c))], stop=100, batch=batch, progress=False)
+
+
+def test_a_progress_callback_that_raises_stops_the_scan_with_its_exception():
+    """The exception of a raising progress callback (a closed stderr, say) reaches Python; it
+    aborted the interpreter (std::terminate on an unjoined worker thread). In a child process,
+    as an abort would take pytest with it."""
+    code = textwrap.dedent("""
+        import numpy as np
+        from oneproxy import _core
+        tables = np.random.default_rng(0).integers(-50, 50, size=(22, 9, 2)) / 4
+        size = 9**22
+        def progress(done):
+            raise RuntimeError("callback says stop")
+        try:
+            _core.scan_additive(tables, np.full(22, 9, dtype=np.uint32), np.zeros(2), 0, 0, size >> 64,
+                                size & (2**64 - 1), 2, progress)
+        except RuntimeError as e:
+            print("caught", e)
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "caught callback says stop"
