@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["integer", "real", "flag", "seed", "rng"]
+__all__ = ["integer", "real", "flag", "seed", "rng", "core_seed"]
 
 
 def _interval(low: float | None, high: float | None, open_low: bool = False, open_high: bool = False) -> str:
@@ -83,3 +83,9 @@ def rng(value: Any, name: str = "seed") -> np.random.Generator:
     except ValueError:
         raise ValueError(f"{name} must be a non-negative integer, a numpy.random.Generator or None, "
                          f"got {value!r}") from None
+
+
+def core_seed(value: Any, name: str = "seed") -> int:
+    """A 64-bit seed for the core's variation generator, drawn from `rng(value)` (a generator
+    given is advanced by one draw)."""
+    return int(rng(value, name).bit_generator.random_raw())

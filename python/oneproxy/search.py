@@ -279,7 +279,7 @@ def _generations(space: Space, run: _Run, s: _Settings, evaluate: Callable[[NDAr
         run.members, run.members_at, _, h, archive.n = _core.nsga2_generation(
             run.members, run.members_at, archive.F, archive.cv, s.population, run.ref, children, s.crossover_rate,
             s.mutation, _MATING_ATTEMPTS, space.n_choices, *space.activation, archive.rows, archive.n,
-            archive.table, int(run.rng.bit_generator.random_raw()))  # a core seed, as Space.mutate draws one
+            archive.table, _arguments.core_seed(run.rng))
         run.hv.append(h)
         if run.gen > 0:
             bar.write(f"generation {run.gen}/{s.generations}  evaluated {old}  hypervolume {h:.6g}",

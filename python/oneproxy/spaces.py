@@ -59,11 +59,6 @@ Seed = Union[int, np.random.Generator, None]
 _MAX_RESOLUTION = 4096  # px; far beyond once-for-all's 224, small enough for every int array
 
 
-def _seed(seed: Seed) -> int:
-    """A seed for the core's variation generator (64 bits), drawn from `seed`'s NumPy generator."""
-    return int(_arguments.rng(seed).bit_generator.random_raw())
-
-
 class Space:
     """An architecture space: decisions with finitely many choices each, and their indices.
 
@@ -370,7 +365,7 @@ class Space:
         its stage's depth) mutate too and are kept, so a later, deeper stage inherits them."""
         c = self.canonical(choices) if canonical else self.check_choices(choices).copy()
         rate = 1.0 / self.n_positions if rate is None else _arguments.real(rate, "rate", 0.0, 1.0)
-        _core.mutate(c, _seed(seed), rate, self.n_choices, *self.activation, canonical)
+        _core.mutate(c, _arguments.core_seed(seed), rate, self.n_choices, *self.activation, canonical)
         return self.canonical(c) if canonical else c
 
     def crossover(self, a: ArrayLike, b: ArrayLike, seed: Seed = None, *, canonical: bool = True) -> NDArray[np.uint8]:
@@ -379,7 +374,7 @@ class Space:
         ca, cb = self.check_choices(a, "a"), self.check_choices(b, "b")
         if ca.shape != cb.shape:
             raise ValueError(f"a and b must have the same shape, got {ca.shape} and {cb.shape}")
-        child = _core.crossover(ca, cb, _seed(seed))
+        child = _core.crossover(ca, cb, _arguments.core_seed(seed))
         return self.canonical(child) if canonical else child
 
     def _row(self, arch: int | ArrayLike) -> NDArray[np.uint8]:
