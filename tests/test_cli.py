@@ -175,7 +175,7 @@ def test_search_command_writes_the_api_front(tmp_path, capsys):
                constraints={1: ("<=", 30.0)}, progress=False)
     header, *rows = out.read_text().splitlines()
     assert header.startswith("index,accuracy,note10")
-    assert [int(row.split(",")[0]) for row in rows] == r.indices
+    assert [int(row.split(",")[0]) for row in rows] == r.indices.tolist()
     assert all(float(row.split(",")[2]) <= 30.0 for row in rows)
     assert out.with_suffix(".png").stat().st_size > 0
     assert f"{len(r.evaluated_values)} evaluated" in capsys.readouterr().out
@@ -187,7 +187,7 @@ def test_search_command_writes_the_api_front(tmp_path, capsys):
     (["scan", "--space", "fbnet", "--objectives", "pixel3", "--stop", "1.5"], "--stop must be a whole number"),
     (["scan", "--space", "fbnet", "--objectives", "pixel3", "--stop", "1e30"], "stop <= size"),
     (["scan", "--space", "fbnet", "--objectives", "nope"], "device must be one of"),
-    (["scan", "--space", "fbnet", "--objectives", "pixel3,raspi4", "--senses", "min"], "senses"),
+    (["scan", "--space", "fbnet", "--objectives", "pixel3,raspi4", "--senses", "min"], "sense must have one entry"),
     (["front", "--space", "ofa-mbv3", "--objectives", "accuracy,note10", "--exact"], "not additive"),
 ])
 def test_scan_command_errors(argv, message, capsys):

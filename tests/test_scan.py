@@ -687,9 +687,9 @@ def test_checkpoint_returns_a_finished_scan_and_refuses_other_arguments(tmp_path
     rows[0] = 0
     again = scan(FB, [counted, objs[1]], ["min", "max"], stop=n, checkpoint=batched, progress=False)
     assert rows[0] == probe and pairs(again) == pairs(first)  # nothing evaluated again
-    for change in (dict(stop=n + 1), dict(start=1), dict(senses=["min", "min"]),
+    for change in (dict(stop=n + 1), dict(start=1), dict(sense=["min", "min"]),
                    dict(objectives=[objs[0], model("fbnet", "fpga")]), dict(objectives=objs[::-1])):
-        kwargs = dict(objectives=objs, senses=["min", "max"], stop=n) | change
+        kwargs = dict(objectives=objs, sense=["min", "max"], stop=n) | change
         with pytest.raises(ValueError, match="checkpoint"):
             scan(FB, checkpoint=path, progress=False, **kwargs)
     sample = tmp_path / "sample.ckpt"
@@ -913,8 +913,8 @@ def _bad_inputs():
         return model("fbnet", "raspi4").predict(c)
 
     return [
-        ("senses length", lambda: scan(FB, ab(), ["min"]), r"per objective: 2 objectives, 1 senses"),
-        ("sense name", lambda: scan(FB, ab(), ["min", "maximise"]), r"senses\[1\] must be 'min' or 'max'"),
+        ("sense length", lambda: scan(FB, ab(), ["min"]), r"sense must have one entry per objective \(2\), got 1"),
+        ("sense name", lambda: scan(FB, ab(), ["min", "maximise"]), r"sense\[1\] must be 'min' or 'max'"),
         ("start > stop", lambda: scan(FB, ab(), start=10, stop=5), "0 <= start <= stop <= size"),
         ("stop > size", lambda: scan(FB, ab(), stop=FB.size + 1), "0 <= start <= stop <= size"),
         ("negative start", lambda: scan(FB, ab(), start=-1, stop=5), "0 <= start <= stop <= size"),
@@ -937,7 +937,7 @@ def _bad_inputs():
         ("wrong shape", lambda: scan(FB, [lambda c: np.zeros(3)], stop=10), r"objectives\[0\] returned shape"),
         ("NaN", lambda: scan(FB, [ab()[0], lambda c: np.full(len(c), np.nan)], stop=10), "NaN"),
         ("exact other space", lambda: exact_front(FB, [nb()]), r"objectives\[0\] is over NASBench201"),
-        ("exact senses", lambda: exact_front(FB, ab(), ["min", "max", "min"]), "2 objectives, 3 senses"),
+        ("exact senses", lambda: exact_front(FB, ab(), ["min", "max", "min"]), r"sense must have one entry per objective \(2\), got 3"),
         ("exact empty", lambda: exact_front(FB, []), "objectives must not be empty"),
     ]
 

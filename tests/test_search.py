@@ -22,13 +22,14 @@ def test_deterministic_and_consistent(ofa_objectives):
     values are the objectives' values of their choices, and no architecture was evaluated twice."""
     a = evolve(OFA, ofa_objectives, ["max", "min"], population=24, generations=8, seed=3, progress=False)
     b = evolve(OFA, ofa_objectives, ["max", "min"], population=24, generations=8, seed=3, progress=False)
-    assert np.array_equal(a.front, b.front) and a.indices == b.indices
+    assert np.array_equal(a.front, b.front) and np.array_equal(a.indices, b.indices)
     c = evolve(OFA, ofa_objectives, ["max", "min"], population=24, generations=8, seed=4, progress=False)
     assert not np.array_equal(a.front, c.front)
     np.testing.assert_allclose(a.front[:, 0], ofa_objectives[0].predict(a.choices))
     np.testing.assert_allclose(a.front[:, 1], ofa_objectives[1].predict(a.choices))
     assert is_nondominated(a.front, ["max", "min"]).all()
-    assert [int(v) for v in OFA.encode(a.choices)] == a.indices
+    assert a.indices.dtype == (np.uint64 if OFA.fits_64_bits else object)
+    assert np.array_equal(OFA.encode(a.choices), a.indices)
     assert len(a.evaluated) <= 24 * 9 and len(set(a.indices)) == len(a.indices)
     assert len(a.evaluated) == len(a.evaluated_choices) == len(np.unique(a.evaluated_choices, axis=0))
     np.testing.assert_array_equal(a.evaluated_values[:, 1], ofa_objectives[1].predict(a.evaluated_choices))
@@ -130,7 +131,7 @@ def test_checkpoint_resumes_to_the_same_result(tmp_path, ofa_objectives):
     resumed = evolve(OFA, ofa_objectives, ["max", "min"], population=20, generations=8, evaluator=flaky,
                      checkpoint=path, progress=False)
     whole = evolve(OFA, ofa_objectives, ["max", "min"], population=20, generations=8, progress=False)
-    assert np.array_equal(resumed.front, whole.front) and resumed.indices == whole.indices
+    assert np.array_equal(resumed.front, whole.front) and np.array_equal(resumed.indices, whole.indices)
     np.testing.assert_allclose(resumed.hypervolume, whole.hypervolume)
     with pytest.raises(ValueError, match="checkpoint"):
         evolve(OFA, ofa_objectives, ["max", "min"], population=20, generations=9, checkpoint=path, progress=False)
@@ -152,7 +153,7 @@ def test_one_search_serves_many_devices():
     nearly all the hypervolume of a search with each target's own predictor (measured 0.99; 30
     random architectures reach about 0.87)."""
     acc = predictors.TableAccuracy.from_dataset("nb201")
-    args = dict(senses=["max", "min"], population=30, generations=15, progress=False)
+    args = dict(sense=["max", "min"], population=30, generations=15, progress=False)
     found = evolve("nb201", [acc, predictors.linear_latency("nb201", "gold_6240")], **args)
     for device in ("pixel3", "raspi4"):
         target = predictors.linear_latency("nb201", device)
@@ -172,7 +173,7 @@ def test_population_larger_than_the_space():
 def test_rates_are_used(ofa_objectives):
     """With neither crossover nor mutation every child copies a parent, so no new architecture is
     ever evaluated; either operator alone finds new ones."""
-    args = dict(senses=["max", "min"], population=16, generations=4, progress=False)
+    args = dict(sense=["max", "min"], population=16, generations=4, progress=False)
     frozen = evolve(OFA, ofa_objectives, crossover_rate=0.0, mutation_rate=0.0, **args)
     assert len(frozen.evaluated_choices) == 16 and np.ptp(frozen.hypervolume) == 0
     assert len(evolve(OFA, ofa_objectives, crossover_rate=1.0, mutation_rate=0.0, **args).evaluated_choices) > 16
@@ -191,7 +192,7 @@ def test_other_spaces():
 
 @pytest.mark.parametrize("kwargs, message", [
     (dict(population=3), "population must be >= 4, got 3"),
-    (dict(senses=["max"]), "senses"),
+    (dict(sense=["max"]), "sense must have one entry"),
     (dict(constraints={5: ("<=", 1.0)}), "not an objective index"),
     (dict(constraints={1: ("<", 1.0)}), "constraints\\[1\\]"),
     (dict(generations=-1), "generations"),
@@ -214,7 +215,7 @@ def test_other_spaces():
     (dict(seed=1.5), "seed must be a non-negative integer, got 1.5"),
 ])
 def test_bad_input(kwargs, message, ofa_objectives):
-    args = dict(senses=["max", "min"], population=8, generations=1, progress=False) | kwargs
+    args = dict(sense=["max", "min"], population=8, generations=1, progress=False) | kwargs
     with pytest.raises(ValueError, match=message):
         evolve(OFA, ofa_objectives, **args)
 
@@ -233,3 +234,50 @@ def test_a_checkpoint_of_other_predictors_is_refused(tmp_path):
         evolve("fbnet", swapped, population=8, generations=2, seed=0, checkpoint=path, progress=False)
     again = evolve("fbnet", first, population=8, generations=2, seed=0, checkpoint=path, progress=False)
     assert len(again.front)
+
+
+def test_sense_is_one_argument_and_senses_its_deprecated_name(ofa_objectives):
+    """scan, exact_front and evolve spell the objectives' directions `sense`, as pareto does; the
+    old `senses` still works for one release with a DeprecationWarning, and both at once is refused."""
+    from oneproxy.scan import exact_front, scan
+    nb = NASBench201()
+    objs = [predictors.linear_latency("nb201", "pixel3"), predictors.linear_latency("nb201", "fpga")]
+    new = scan(nb, objs, sense=["min", "max"], progress=False)
+    with pytest.warns(DeprecationWarning, match="senses is deprecated.*use sense"):
+        old = scan(nb, objs, senses=["min", "max"], progress=False)
+    assert np.array_equal(new.front, old.front) and np.array_equal(new.indices, old.indices)
+    with pytest.warns(DeprecationWarning, match="senses"):
+        assert np.array_equal(exact_front(nb, objs, senses=["min", "max"]).front,
+                              exact_front(nb, objs, ["min", "max"]).front)
+    kwargs = dict(population=8, generations=2, seed=1, progress=False)
+    with pytest.warns(DeprecationWarning, match="senses"):
+        r = evolve(OFA, ofa_objectives, senses=["max", "min"], **kwargs)
+    assert np.array_equal(r.front, evolve(OFA, ofa_objectives, sense=["max", "min"], **kwargs).front)
+    for call in (lambda: scan(nb, objs, ["min", "max"], senses=["min", "max"], progress=False),
+                 lambda: exact_front(nb, objs, ["min", "max"], senses=["min", "max"]),
+                 lambda: evolve(OFA, ofa_objectives, ["max", "min"], senses=["max", "min"], **kwargs)):
+        with pytest.raises(TypeError, match="give sense only"):
+            call()
+    with pytest.raises(ValueError, match=r"sense\[1\] must be 'min' or 'max', got 'maximum'"):
+        scan(nb, objs, ["min", "maximum"], progress=False)
+    with pytest.raises(ValueError, match="sense must have one entry per objective"):
+        evolve(OFA, ofa_objectives, ["max"], **kwargs)
+
+
+def test_scan_and_search_results_have_the_same_fields():
+    """Both results give the front's rows of choices and indices as fields of the same types:
+    uint64 indices where the space's fit in 64 bits, Python ints (object) past them."""
+    from dataclasses import fields
+
+    from oneproxy.scan import scan
+    for space, dtype in ((NASBench201(), np.uint64), (FBNet(), object)):
+        objs = [predictors.linear_latency(space.name, "pixel3"), predictors.linear_latency(space.name, "fpga")
+                if space.name == "nb201" else predictors.linear_latency(space.name, "gold_6240")]
+        s = scan(space, objs, ["min", "max"], sample=2000, seed=0, progress=False)
+        e = evolve(space, objs, ["min", "max"], population=12, generations=2, seed=0, progress=False)
+        assert {"front", "choices", "indices", "seconds", "space"} <= \
+            {name for name, _ in {(f.name, f.type) for f in fields(s)} & {(f.name, f.type) for f in fields(e)}}
+        for r in (s, e):
+            assert r.indices.dtype == dtype and r.choices.dtype == np.uint8 and len(r.front) >= 2
+            assert r.choices.shape == (len(r.front), space.n_positions)
+            np.testing.assert_array_equal(space.encode(r.choices), r.indices)

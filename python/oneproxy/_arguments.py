@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-__all__ = ["integer", "real", "flag", "seed", "rng", "core_seed"]
+__all__ = ["integer", "real", "flag", "seed", "rng", "core_seed", "sense", "renamed"]
 
 
 def _interval(low: float | None, high: float | None, open_low: bool = False, open_high: bool = False) -> str:
@@ -89,3 +91,32 @@ def core_seed(value: Any, name: str = "seed") -> int:
     """A 64-bit seed for the core's variation generator, drawn from `rng(value)` (a generator
     given is advanced by one draw)."""
     return int(rng(value, name).bit_generator.random_raw())
+
+
+def sense(value: Any, m: int, name: str = "sense") -> list[bool]:
+    """Which of `m` objectives are maximised, from `value`: None (all minimised) or a sequence
+    of "min"/"max", one per objective; ValueError naming `name` for anything else (a lone
+    string, a dict or set, which have no order, a wrong length, another word)."""
+    if value is None:
+        return [False] * m
+    if isinstance(value, str) or not isinstance(value, (Sequence, np.ndarray)):
+        raise ValueError(f"{name} must be a sequence of 'min'/'max', one per objective, got {value!r}")
+    words = list(value)
+    if len(words) != m:
+        raise ValueError(f"{name} must have one entry per objective ({m}), got {len(words)}")
+    for k, word in enumerate(words):
+        if word not in ("min", "max"):
+            raise ValueError(f"{name}[{k}] must be 'min' or 'max', got {word!r}")
+    return [word == "max" for word in words]
+
+
+def renamed(new: Any, old: Any, new_name: str, old_name: str, stacklevel: int = 3) -> Any:
+    """The value of an argument renamed from `old_name` to `new_name`: `old` (with a
+    DeprecationWarning) when only the old name was given, else `new`; TypeError for both."""
+    if old is None:
+        return new
+    if new is not None:
+        raise TypeError(f"give {new_name} only ({old_name} is its deprecated old name)")
+    warnings.warn(f"{old_name} is deprecated and will be removed in the next release; use {new_name}",
+                  DeprecationWarning, stacklevel=stacklevel)
+    return old

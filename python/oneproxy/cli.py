@@ -389,7 +389,7 @@ def _search(args: argparse.Namespace) -> None:
     names = args.objectives.split(",")
     print(f"front: {len(result.front)} architectures; {len(result.evaluated_values)} evaluated in "
           f"{result.seconds:.1f} s; hypervolume {result.hypervolume[0]:.4g} -> {result.hypervolume[-1]:.4g}")
-    _write_front(space, result.front, result.indices, names, args.out)
+    _write_front(space, result.front, list(result.indices), names, args.out)
     if args.out is not None and len(names) == 2:
         from oneproxy.plots import search_front
 

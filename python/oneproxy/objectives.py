@@ -22,15 +22,21 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable
+from typing import Union
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
-from oneproxy.predictors import LinearLatency
+from oneproxy import _arguments
+from oneproxy.predictors import Predictor
 from oneproxy.spaces import Space
 
-__all__ = ["Additive", "additive", "check", "evaluate", "probe"]
+__all__ = ["Objective", "Additive", "additive", "check", "evaluate", "probe"]
+
+#: What scans and searches take as an objective: a predictor, or a callable mapping rows of
+#: choices (n, P) to values (n,).
+Objective = Union[Predictor, Callable[[NDArray[np.uint8]], ArrayLike]]
 
 
 @dataclass(frozen=True)
@@ -51,7 +57,7 @@ class Additive:
         return len(self.constant) > 1
 
 
-def additive(space: Space, obj: Any) -> Additive | None:
+def additive(space: Space, obj: Objective) -> Additive | None:
     """`obj` as digit tables of `space` when it is additive (per-choice ``weights`` (G, C) and a
     scalar ``constant``, or one table per value of digit 0: ``weights`` (R, G, C), ``constant``
     (R,)); None for any other objective."""
@@ -61,9 +67,9 @@ def additive(space: Space, obj: Any) -> Additive | None:
     shape = (len(space.group_sizes), max(space.group_sizes))
     if weights.shape == shape and np.ndim(constant) == 0:
         tables = space.digit_tables(weights)
-        # LinearLatency's kernel adds the constant, then group 0, 1, ...: where the digits are
-        # the groups (NAS-Bench-201, FBNet), that is the order of the archive's sums
-        exact = type(obj).predict is LinearLatency.predict and tables.shape[0] == len(space.group_sizes) \
+        # where the digits are the groups (NAS-Bench-201, FBNet), the archive sums in the order
+        # of a predictor that sums left to right
+        exact = getattr(obj, "sums_left_to_right", False) is True and tables.shape[0] == len(space.group_sizes) \
             and [int(r) for r in space.radices] == list(space.group_sizes) \
             and np.array_equal(tables, weights[:, :tables.shape[1]])
         return Additive(tables[None], np.array([float(constant)]), np.array([_slack(weights, float(constant))]),
@@ -94,31 +100,26 @@ def _slack(weights: NDArray[np.float64], constant: float) -> float:
     return 16.0 * (len(weights) + 3) * 2.0**-53 * magnitude
 
 
-def check(space: Space, objectives: Sequence[Any], senses: Sequence[str] | None
-          ) -> tuple[list[Any], NDArray[np.bool_]]:
+def check(space: Space, objectives: Sequence[Objective], sense: Sequence[str] | None
+          ) -> tuple[list[Objective], NDArray[np.bool_]]:
     """(objectives as a list, which are maximised (m,) bool) after checking that there is at
     least one, one sense of "min"/"max" each (default all "min"), each over `space` (when it says
     which) and each a predictor or a callable; ValueError naming the offending one."""
     objs = list(objectives)
     if not objs:
         raise ValueError("objectives must not be empty")
-    senses = ["min"] * len(objs) if senses is None else list(senses)
-    if len(senses) != len(objs):
-        raise ValueError(f"senses must give one of 'min'/'max' per objective: {len(objs)} objectives, "
-                         f"{len(senses)} senses")
-    for k, (obj, sense) in enumerate(zip(objs, senses)):
-        if sense not in ("min", "max"):
-            raise ValueError(f"senses[{k}] must be 'min' or 'max', got {sense!r}")
+    maximise = np.array(_arguments.sense(sense, len(objs)), dtype=bool)
+    for k, obj in enumerate(objs):
         own = getattr(obj, "space", None)
         if own is not None and own != space:
             raise ValueError(f"objectives[{k}] is over {own!r}, not over the scanned space {space!r}")
         if not callable(obj) and not hasattr(obj, "predict"):
             raise ValueError(f"objectives[{k}] must be a predictor (with predict) or a callable "
                              f"taking rows of choices, got {type(obj).__name__}")
-    return objs, np.array([s == "max" for s in senses])
+    return objs, maximise
 
 
-def evaluate(objs: Sequence[Any], choices: NDArray[np.uint8]) -> NDArray[np.float64]:
+def evaluate(objs: Sequence[Objective], choices: NDArray[np.uint8]) -> NDArray[np.float64]:
     """The objectives' values on rows of `choices` (n, P): (n, m) float64, ``predict`` or the call
     of each; ValueError naming one that returns another shape than (n,)."""
     cols = []

@@ -20,9 +20,6 @@ from numpy.typing import ArrayLike, NDArray
 from oneproxy import _arguments, _core
 from oneproxy.threads import get_threads
 
-_SENSES = ("min", "max")
-
-
 def _objectives(F: ArrayLike, sense: Sequence[str] | None, check_nan: bool = True,
                 name: str = "F") -> tuple[NDArray[np.float64], list[bool]]:
     """F as a C-contiguous float64 (n, m) array, and the maximise flags. NaN raises here, or
@@ -40,18 +37,7 @@ def _objectives(F: ArrayLike, sense: Sequence[str] | None, check_nan: bool = Tru
         nan_rows = np.flatnonzero(np.isnan(arr).any(axis=1))
         raise ValueError(f"{name} has NaN in row {int(nan_rows[0])}"
                          + (f" (and {nan_rows.size - 1} more rows)" if nan_rows.size > 1 else ""))
-    m = arr.shape[1]
-    if sense is None:
-        return arr, [False] * m
-    if isinstance(sense, str) or not isinstance(sense, (Sequence, np.ndarray)):  # a dict or set has no order
-        raise ValueError(f"sense must be a sequence of 'min'/'max', one per objective, got {sense!r}")
-    sense = list(sense)
-    if len(sense) != m:
-        raise ValueError(f"sense must have one entry per objective ({m}), got {len(sense)}")
-    unknown = [s for s in sense if s not in _SENSES]
-    if unknown:
-        raise ValueError(f"sense entries must be 'min' or 'max', got {unknown[0]!r}")
-    return arr, [s == "max" for s in sense]
+    return arr, _arguments.sense(sense, arr.shape[1])
 
 
 def is_nondominated(

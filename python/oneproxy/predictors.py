@@ -53,7 +53,10 @@ PathLike = Union[str, "os.PathLike[str]"]
 class Predictor(Protocol):
     """What every predictor offers."""
 
-    space: Space
+    @property
+    def space(self) -> Space:
+        """The space whose rows of choices `predict` takes (a subclass of Space is one too)."""
+        ...
 
     def predict(self, choices: ArrayLike) -> NDArray[np.float64]:
         """Predictions (n,) for choices (n, space.n_positions)."""
@@ -175,11 +178,16 @@ class _AdditiveLatency(_Stored):
         self.weights = w
         self.constant = _arguments.real(constant, "constant")
 
-    # not overridden: scan.py takes a model's sums as its own order only when
-    # ``type(model).predict is LinearLatency.predict``, which is this function
     def predict(self, choices: ArrayLike) -> NDArray[np.float64]:
         """Predicted latency (ms, float64 (n,)) of choices (n, space.n_positions)."""
         return _additive_predict(self.space, choices, self.weights[None], np.array([self.constant]), False)
+
+    @property
+    def sums_left_to_right(self) -> bool:
+        """Whether `predict` adds the constant, then group 0's weight, 1's, ... in that order
+        (this class's `predict`, not overridden): a scan whose digits are the groups then sums
+        in the same order and returns ``predict``'s values bit for bit."""
+        return type(self).predict is _AdditiveLatency.predict
 
 
 class LinearLatency(_AdditiveLatency):

@@ -44,7 +44,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from oneproxy import _arguments, _core, _radix, checkpoints
-from oneproxy.objectives import Additive, additive, check, evaluate
+from oneproxy.objectives import Additive, Objective, additive, check, evaluate
 from oneproxy.pareto import is_nondominated
 from oneproxy.progress import Count
 from oneproxy.spaces import Space, get
@@ -64,6 +64,8 @@ class ScanResult:
         Objective values of the non-dominated candidates (in the objectives' own units and
         senses), sorted by the first objective: their ``predict`` values, bit for bit, and the
         front is that of these values whatever order the scan sums in.
+    choices : ndarray of uint8, shape (F, P)
+        Their canonical rows of choices.
     indices : ndarray, shape (F,)
         Their indices in the space: uint64 when the space's indices fit in 64 bits, else Python
         ints (object array).
@@ -76,16 +78,11 @@ class ScanResult:
     """
 
     front: NDArray[np.float64]
+    choices: NDArray[np.uint8]
     indices: NDArray[Any]
     n_evaluated: int
     seconds: float
     space: Space
-
-    @property
-    def choices(self) -> NDArray[np.uint8]:
-        """Rows of choices of the front's architectures (F, space.n_positions)."""
-        return self.space.decode(np.array([int(i) for i in self.indices], dtype=object)) \
-            if len(self.indices) else np.zeros((0, self.space.n_positions), dtype=np.uint8)
 
 
 # ---------------------------------------------------------------------------- the archive
@@ -164,10 +161,10 @@ class _Checkpoint:
 
 # ---------------------------------------------------------------------------- scan
 
-def scan(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] | None = None, *,
+def scan(space: Space | str, objectives: Sequence[Objective], sense: Sequence[str] | None = None, *,
          start: int = 0, stop: int | None = None, sample: int | None = None, seed: int = 0,
          threads: int | None = None, progress: bool = True, checkpoint: str | os.PathLike[str] | None = None,
-         client: Any = None, batch: int = 1 << 17) -> ScanResult:
+         client: Any = None, batch: int = 1 << 17, senses: Sequence[str] | None = None) -> ScanResult:
     """Evaluate every architecture with index in [start, stop) (or `sample` random ones) and
     keep the Pareto front.
 
@@ -178,8 +175,9 @@ def scan(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] | 
         Each maps rows of choices (n, P) to values (n,). Additive ones (with per-choice
         ``weights``) are scanned in C++ when all of them are additive and the space's indices
         are an odometer over its digits (FBNet, OFA; NAS-Bench-201 when scanned whole).
-    senses : sequence of {"min", "max"}, optional
-        Default: all minimised.
+    sense : sequence of {"min", "max"}, optional
+        Direction of each objective; default all minimised. (``senses``, its old name, is
+        deprecated.)
     start, stop : int
         Index range (Python ints; default the whole space).
     sample : int, optional
@@ -209,7 +207,7 @@ def scan(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] | 
     seed = _arguments.seed(seed)
     _check_client(client)
     space = get(space)
-    objs, maximise = check(space, objectives, senses)
+    objs, maximise = check(space, objectives, _arguments.renamed(sense, senses, "sense", "senses"))
     sign = np.where(maximise, -1.0, 1.0)
     start, stop, sample = _check_range(space, start, stop, sample)
     adds = [additive(space, o) for o in objs]
@@ -241,7 +239,7 @@ def scan(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] | 
     return _result(space, state.archive, maximise, sign, state.evaluated, state.spent)
 
 
-def _scan_segments(space: Space, objs: Sequence[Any], sign: NDArray, problems: list[_Problem], start: int,
+def _scan_segments(space: Space, objs: Sequence[Objective], sign: NDArray, problems: list[_Problem], start: int,
                    stop: int, threads: int, state: _State, bar: Count, ckpt: _Checkpoint) -> None:
     """The rest of [start, stop) in C++, in segments sized to take about 1.5 s each (so that
     progress and checkpoints keep coming)."""
@@ -259,7 +257,7 @@ def _scan_segments(space: Space, objs: Sequence[Any], sign: NDArray, problems: l
         ckpt.tick(state)
 
 
-def _scan_batches(space: Space, objs: Sequence[Any], sign: NDArray, start: int, sample: int | None, total: int,
+def _scan_batches(space: Space, objs: Sequence[Objective], sign: NDArray, start: int, sample: int | None, total: int,
                   batch: int, seed: int, state: _State, bar: Count, ckpt: _Checkpoint) -> None:
     """The rest of the range (or of the sample) in batches of rows decoded here and evaluated
     by the objectives themselves."""
@@ -331,7 +329,8 @@ def _result(space: Space, archive: _Archive, maximise: NDArray, sign: NDArray, e
         indices: NDArray[Any] = lo.copy()
     else:
         indices = _radix.join128(hi, lo)
-    return ScanResult(front[order], indices, int(evaluated), float(seconds), space)
+    choices = space.decode(indices) if len(indices) else np.zeros((0, space.n_positions), dtype=np.uint8)
+    return ScanResult(front[order], choices, indices, int(evaluated), float(seconds), space)
 
 
 class _Problem(NamedTuple):
@@ -356,7 +355,7 @@ def _problems(space: Space, adds: Sequence[Additive], sign: NDArray) -> list[_Pr
     return out
 
 
-def _scan_range(space: Space, objs: Sequence[Any], sign: NDArray, problems: list[_Problem], start: int,
+def _scan_range(space: Space, objs: Sequence[Objective], sign: NDArray, problems: list[_Problem], start: int,
                 stop: int, threads: int | None, archive: _Archive, progress: Callable[[int], None] | None) -> int:
     """Scan [start, stop) in C++ (split where digit 0 changes if the tables depend on it).
 
@@ -394,7 +393,7 @@ def _offset(report: Callable[[int], None], base: int, done: int) -> None:
     report(base + done)
 
 
-def _scan_dask(client: Any, space: Space, objs: Sequence[Any], sign: NDArray, problems: list[_Problem],
+def _scan_dask(client: Any, space: Space, objs: Sequence[Objective], sign: NDArray, problems: list[_Problem],
                start: int, stop: int, archive: _Archive, bar: Count, before: int) -> int:
     """Chunks of the range as Dask tasks, each returning its small archive; merged as they come."""
     from dask.distributed import Client, LocalCluster, as_completed
@@ -426,7 +425,7 @@ def _scan_dask(client: Any, space: Space, objs: Sequence[Any], sign: NDArray, pr
                 cluster.close()
 
 
-def _dask_chunk(space: Space, objs: Sequence[Any], sign: NDArray, problems: list[_Problem], start: int,
+def _dask_chunk(space: Space, objs: Sequence[Objective], sign: NDArray, problems: list[_Problem], start: int,
                 stop: int) -> tuple[NDArray, NDArray, NDArray, int]:
     archive = _Archive(len(objs))
     n = _scan_range(space, objs, sign, problems, start, stop, None, archive, None)  # None: the worker's threads
@@ -435,17 +434,17 @@ def _dask_chunk(space: Space, objs: Sequence[Any], sign: NDArray, problems: list
 
 # ---------------------------------------------------------------------------- exact fronts
 
-def exact_front(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] | None = None
-                ) -> ScanResult:
+def exact_front(space: Space | str, objectives: Sequence[Objective], sense: Sequence[str] | None = None,
+                *, senses: Sequence[str] | None = None) -> ScanResult:
     """The exact Pareto front of the whole space under additive objectives, without enumerating
     it: dynamic programming over the index digits, keeping the non-dominated partial sums (one
-    architecture per distinct front point).
+    architecture per distinct front point). `sense` as in `scan` (``senses`` deprecated).
 
     A non-additive objective raises ValueError naming it.
     """
     t0 = time.perf_counter()
     space = get(space)
-    objs, maximise = check(space, objectives, senses)
+    objs, maximise = check(space, objectives, _arguments.renamed(sense, senses, "sense", "senses"))
     sign = np.where(maximise, -1.0, 1.0)
     adds = []
     for k, obj in enumerate(objs):

@@ -31,8 +31,8 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from oneproxy import _arguments, _core, _radix, checkpoints
-from oneproxy.objectives import check, evaluate
+from oneproxy import _arguments, _core, checkpoints
+from oneproxy.objectives import Objective, check, evaluate
 from oneproxy.pareto import nondominated_sort
 from oneproxy.progress import Progress
 from oneproxy.spaces import Space, get
@@ -52,8 +52,10 @@ class SearchResult:
         Objective values of the final population's non-dominated feasible members (units and
         senses of the objectives), sorted by the first objective.
     choices : ndarray of uint8, shape (F, P)
-    indices : list of int
-        Their indices in the space.
+        Their canonical rows of choices.
+    indices : ndarray, shape (F,)
+        Their indices in the space: uint64 when the space's indices fit in 64 bits, else Python
+        ints (object array).
     evaluated_choices : ndarray of uint8, shape (E, P)
         Every architecture evaluated, as canonical rows in order of evaluation (none twice).
     evaluated_values : ndarray of float64, shape (E, m)
@@ -69,7 +71,7 @@ class SearchResult:
 
     front: NDArray[np.float64]
     choices: NDArray[np.uint8]
-    indices: list[int]
+    indices: NDArray[Any]
     evaluated_choices: NDArray[np.uint8]
     evaluated_values: NDArray[np.float64]
     hypervolume: NDArray[np.float64]
@@ -80,7 +82,7 @@ class SearchResult:
     @functools.cached_property
     def evaluated(self) -> dict[int, NDArray[np.float64]]:
         """Every architecture evaluated: its index -> its objective values (m,)."""
-        return dict(zip(_indices(self.space, self.evaluated_choices), self.evaluated_values))
+        return dict(zip(self.space.encode(self.evaluated_choices).tolist(), self.evaluated_values))
 
 
 def _constraints(constraints: Mapping[int, tuple[str, float]] | None, m: int) -> list[tuple[int, str, float]]:
@@ -170,12 +172,13 @@ class _Run:
     spent: float
 
 
-def evolve(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] | None = None, *,
+def evolve(space: Space | str, objectives: Sequence[Objective], sense: Sequence[str] | None = None, *,
            population: int = 100, generations: int = 50,
            constraints: Mapping[int, tuple[str, float]] | None = None, seed: int = 0,
            crossover_rate: float = 0.3, mutation_rate: float | None = None,
            evaluator: Callable[[NDArray[np.uint8]], Any] | None = None,
-           checkpoint: str | os.PathLike[str] | None = None, progress: bool = True) -> SearchResult:
+           checkpoint: str | os.PathLike[str] | None = None, progress: bool = True,
+           senses: Sequence[str] | None = None) -> SearchResult:
     """NSGA-II over `space`.
 
     Parameters
@@ -184,7 +187,9 @@ def evolve(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] 
     objectives : sequence of predictors or callables
         Each maps rows of choices (n, P) to values (n,). With `evaluator`, they only name the
         objectives (their count and spaces are checked) and `evaluator` computes them.
-    senses : sequence of {"min", "max"}, optional
+    sense : sequence of {"min", "max"}, optional
+        Direction of each objective; default all minimised. (``senses``, its old name, is
+        deprecated.)
     population, generations : int
         Population size (>= 4) and number of generations.
     constraints : dict, optional
@@ -209,7 +214,7 @@ def evolve(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] 
     """
     t0 = time.perf_counter()
     space = get(space)
-    objs, maximise = check(space, objectives, senses)
+    objs, maximise = check(space, objectives, _arguments.renamed(sense, senses, "sense", "senses"))
     m = len(objs)
     population = _arguments.integer(population, "population", 4)
     generations = _arguments.integer(generations, "generations", 0)
@@ -240,7 +245,7 @@ def evolve(space: Space | str, objectives: Sequence[Any], senses: Sequence[str] 
     return _result(space, run, settings.sign, run.spent + time.perf_counter() - t0)
 
 
-def _evaluate(space: Space, objs: Sequence[Any], evaluator: Callable[[NDArray[np.uint8]], Any] | None,
+def _evaluate(space: Space, objs: Sequence[Objective], evaluator: Callable[[NDArray[np.uint8]], Any] | None,
               c: NDArray[np.uint8]) -> NDArray[np.float64]:
     """The objectives' values (n, m) on new rows `c` (n, P): theirs, or `evaluator`'s; NaN refused."""
     if evaluator is None:
@@ -303,7 +308,7 @@ def _result(space: Space, run: _Run, sign: NDArray[np.float64], seconds: float) 
         best = best[nondominated_sort(F[best]) == 0]
         best = best[np.lexsort(F[best].T[::-1])]
     rows = archive.rows[run.members_at[best]]
-    return SearchResult(values[best], rows, _indices(space, rows), archive.rows[:archive.n].copy(),
+    return SearchResult(values[best], rows, space.encode(rows), archive.rows[:archive.n].copy(),
                         archive.F[:archive.n] * sign, np.array(run.hv), run.ref, seconds, space)
 
 
@@ -319,11 +324,6 @@ def _initial(space: Space, n: int, rng: np.random.Generator, archive: _Archive) 
         first = np.sort(first[where[first] >= before])  # new ones, first copies, in order
         genotypes = np.concatenate([genotypes, g[first]])
     return genotypes, np.arange(n, dtype=np.int64)
-
-
-def _indices(space: Space, rows: NDArray[np.uint8]) -> list[int]:
-    hi, lo = space.encode(rows, wide=True)
-    return _radix.join128(hi, lo).tolist()
 
 
 def _save(path: Path, fingerprint: str, run: _Run, *, sign: NDArray[np.float64], t0: float) -> None:
