@@ -367,13 +367,10 @@ def test_values_refuses_positions_outside_the_space(space, position):
 
 
 def test_nb201_from_string_refuses_absurd_lengths_at_once():
-    """A long non-matching string took seconds (quadratic backtracking); it is refused now."""
-    import time
-
-    t = time.perf_counter()
+    """A long non-matching string took seconds (quadratic backtracking); it is refused by its
+    length now, before any pattern is matched."""
     with pytest.raises(ValueError, match="at most 256 characters"):
         NASBench201().from_string("a" * 1_000_000)
-    assert time.perf_counter() - t < 0.5
 
 
 # ---------------------------------------------------------------------------- arguments named in their errors
