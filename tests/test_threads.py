@@ -161,3 +161,41 @@ def test_least_squares_fits_run_blas_on_the_setting(monkeypatch):
     assert inside and all(t == [1] * len(before) for t in inside)
     assert blas_threads() == before
     np.testing.assert_allclose(predictors.linear_latency(ds, "pixel3").weights, one.weights, rtol=1e-9, atol=1e-12)
+
+
+_TWINS = """
+import os, sys
+import numpy as np
+from oneproxy import _additive, _radix
+radices = np.array([7, 300, 5], dtype=np.uint64)
+starts, products = _radix.chunks(radices)
+digits = np.array([[1, 2, 3], [6, 255, 4]], dtype=np.uint8)
+hi, lo, back = np.zeros(2, np.uint64), np.zeros(2, np.uint64), np.zeros_like(digits)
+codes, sizes = np.array([[0, 1], [1, -1]], dtype=np.int8), np.array([2, 2])
+W, constant, out = np.ones((1, 2, 2)), np.zeros(1), np.zeros(2)
+kernels = [(_radix.encode, _radix.encode_serial, (digits, radices, starts, products, hi, lo)),
+           (_radix.decode, _radix.decode_serial, (hi, lo, radices, starts, products, back)),
+           (_additive.predict, _additive.predict_serial, (codes, sizes, W, constant, False, out))]
+tasks = lambda: len(os.listdir("/proc/self/task"))
+before = tasks()
+for parallel, serial, args in kernels:
+    (parallel if sys.argv[1] == "parallel" else serial)(*args)
+print(tasks() - before)
+"""
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts threads in /proc")
+def test_serial_twins_never_start_a_thread_team(tmp_path):
+    """The small-batch twins of the parallel kernels run on the calling thread, also when the
+    parallel kernels were compiled and cached first (two compilations of one function share one
+    Numba cache entry, so a twin compiled from the parallel kernel's source loaded its parallel
+    build and woke a thread team for every small batch)."""
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "NUMBA_NUM_THREADS": "2"}
+
+    def new_threads(which: str) -> int:
+        done = subprocess.run([sys.executable, "-c", _TWINS, which], env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return int(done.stdout.split()[-1])
+
+    assert new_threads("parallel") >= 1  # the team exists: the check below can see one
+    assert new_threads("serial") == 0  # from the cache the parallel run filled

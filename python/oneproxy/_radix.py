@@ -94,21 +94,62 @@ def _mul_add_wide(hi: np.uint64, lo: np.uint64, m: np.uint64, a: np.uint64) -> t
     return hi * m + (t >> _S32), ((t & _M32) << _S32) | low
 
 
+@njit(nogil=True, cache=True, inline="always")
+def _decode_row(i: int, hi: NDArray[np.uint64], lo: NDArray[np.uint64], radices: NDArray[np.uint64],
+                starts: NDArray[np.int64], products: NDArray[np.uint64], out: NDArray[np.uint8]) -> int:
+    """Digits of number ``i`` into ``out[i]``; 1 if it was too large, else 0."""
+    h = hi[i]
+    v = lo[i]
+    for k in range(products.shape[0]):
+        h, v, r = _divmod_wide(h, v, products[k])
+        for p in range(starts[k] - 1, starts[k + 1] - 1, -1):
+            out[i, p] = r % radices[p]
+            r //= radices[p]
+    return int((h | v) != _ZERO)
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _encode_row(i: int, digits: NDArray[np.uint8], radices: NDArray[np.uint64], starts: NDArray[np.int64],
+                products: NDArray[np.uint64], hi: NDArray[np.uint64], lo: NDArray[np.uint64]) -> int:
+    """Number of digit row ``i`` into ``hi[i]``, ``lo[i]``; returns how many digits were out of range."""
+    h = _ZERO
+    v = _ZERO
+    bad = 0
+    for k in range(products.shape[0] - 1, -1, -1):
+        c = _ZERO
+        for p in range(starts[k + 1], starts[k]):
+            d = np.uint64(digits[i, p])
+            bad += d >= radices[p]
+            c = c * radices[p] + d
+        h, v = _mul_add_wide(h, v, products[k], c)
+    hi[i] = h
+    lo[i] = v
+    return bad
+
+
+# Each loop twice, on a thread team and without one (for small batches: waking a team costs
+# more than the work below a few ten thousand rows). The twins are separate functions, not one
+# function compiled twice: Numba's cache keys a compiled function by its source, so two
+# compilations of one function share one cache entry, and the serial twin would load the
+# parallel build (or the other way round).
+
 @njit(nogil=True, cache=True, parallel=True)
 def decode(hi: NDArray[np.uint64], lo: NDArray[np.uint64], radices: NDArray[np.uint64],
            starts: NDArray[np.int64], products: NDArray[np.uint64], out: NDArray[np.uint8]) -> int:
     """Digits of each number into ``out`` (n, P); returns how many numbers were too large."""
-    n = hi.shape[0]
     bad = 0
-    for i in prange(n):
-        h = hi[i]
-        v = lo[i]
-        for k in range(products.shape[0]):
-            h, v, r = _divmod_wide(h, v, products[k])
-            for p in range(starts[k] - 1, starts[k + 1] - 1, -1):
-                out[i, p] = r % radices[p]
-                r //= radices[p]
-        bad += (h | v) != _ZERO
+    for i in prange(hi.shape[0]):
+        bad += _decode_row(i, hi, lo, radices, starts, products, out)
+    return bad
+
+
+@njit(nogil=True, cache=True)
+def decode_serial(hi: NDArray[np.uint64], lo: NDArray[np.uint64], radices: NDArray[np.uint64],
+                  starts: NDArray[np.int64], products: NDArray[np.uint64], out: NDArray[np.uint8]) -> int:
+    """`decode` on the calling thread."""
+    bad = 0
+    for i in range(hi.shape[0]):
+        bad += _decode_row(i, hi, lo, radices, starts, products, out)
     return bad
 
 
@@ -116,27 +157,22 @@ def decode(hi: NDArray[np.uint64], lo: NDArray[np.uint64], radices: NDArray[np.u
 def encode(digits: NDArray[np.uint8], radices: NDArray[np.uint64], starts: NDArray[np.int64],
            products: NDArray[np.uint64], hi: NDArray[np.uint64], lo: NDArray[np.uint64]) -> int:
     """Numbers of the digit rows (n, P) into ``hi``, ``lo``; returns how many digits were out of range."""
-    n = digits.shape[0]
     bad = 0
-    for i in prange(n):
-        h = _ZERO
-        v = _ZERO
-        for k in range(products.shape[0] - 1, -1, -1):
-            c = _ZERO
-            for p in range(starts[k + 1], starts[k]):
-                d = np.uint64(digits[i, p])
-                bad += d >= radices[p]
-                c = c * radices[p] + d
-            h, v = _mul_add_wide(h, v, products[k], c)
-        hi[i] = h
-        lo[i] = v
+    for i in prange(digits.shape[0]):
+        bad += _encode_row(i, digits, radices, starts, products, hi, lo)
     return bad
 
 
-# The same loops without threads, for small batches (waking a thread team costs more than the
-# work below a few ten thousand rows).
-decode_serial = njit(nogil=True, cache=True)(decode.py_func)
-encode_serial = njit(nogil=True, cache=True)(encode.py_func)
+@njit(nogil=True, cache=True)
+def encode_serial(digits: NDArray[np.uint8], radices: NDArray[np.uint64], starts: NDArray[np.int64],
+                  products: NDArray[np.uint64], hi: NDArray[np.uint64], lo: NDArray[np.uint64]) -> int:
+    """`encode` on the calling thread."""
+    bad = 0
+    for i in range(digits.shape[0]):
+        bad += _encode_row(i, digits, radices, starts, products, hi, lo)
+    return bad
+
+
 SERIAL_BELOW = 20_000
 
 
