@@ -373,6 +373,7 @@ private:
         std::vector<Key> order;
     };
     static constexpr std::size_t kCovered = static_cast<std::size_t>(-1);
+    static constexpr std::size_t kPollRows = 4096;
 
     void poll() const { detail::poll(interrupted_); }
 
@@ -410,7 +411,13 @@ private:
         for (std::size_t a = 0; a < k; ++a) {
             const double* p = P + a * 5;
             if (a > 0) {
-                poll();
+                // the caller's check (a clock read) costs as much as a small limit set: made
+                // every few thousand rows looked at instead of at every point
+                unpolled_ += by_f4_.size();
+                if (unpolled_ >= kPollRows) {
+                    unpolled_ = 0;
+                    poll();
+                }
                 const std::size_t kept = limit5(p, limit.data());
                 if (kept == kCovered) continue;
                 total += (ref_[4] - p[4]) * (box_volume(p, ref_, 4) - hv4d_(limit.data(), kept, ref_));
@@ -549,6 +556,7 @@ private:
     const double* ref_;
     const std::function<bool()>& interrupted_;
     std::vector<Level> levels_;  // by the number of objectives d = 3..m
+    std::size_t unpolled_ = 0;          // rows volume5 looked at since it last polled
     std::vector<double> rows_;          // volume5's points so far that no other covers
     std::vector<std::uint32_t> by_f4_;  // their order by f4
     Hv4dPlus hv4d_;
