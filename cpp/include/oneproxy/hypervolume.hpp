@@ -320,7 +320,7 @@ struct Lanes2 {
     friend Lanes2 operator-(Lanes2 a, Lanes2 b) { return _mm_sub_pd(a.v, b.v); }
     friend unsigned greater(Lanes2 a, Lanes2 b) { return unsigned(_mm_movemask_pd(_mm_cmpgt_pd(a.v, b.v))); }
     friend unsigned at_least(Lanes2 a, Lanes2 b) { return unsigned(_mm_movemask_pd(_mm_cmpge_pd(a.v, b.v))); }
-    friend unsigned at_most(Lanes2 a, Lanes2 b) { return unsigned(_mm_movemask_pd(_mm_cmple_pd(a.v, b.v))); }
+    friend unsigned less(Lanes2 a, Lanes2 b) { return unsigned(_mm_movemask_pd(_mm_cmplt_pd(a.v, b.v))); }
 };
 #else
 struct Lanes2 {
@@ -335,7 +335,7 @@ struct Lanes2 {
     friend Lanes2 operator-(Lanes2 x, Lanes2 y) { return {x.a - y.a, x.b - y.b}; }
     friend unsigned greater(Lanes2 x, Lanes2 y) { return unsigned{x.a > y.a} | unsigned{x.b > y.b} << 1; }
     friend unsigned at_least(Lanes2 x, Lanes2 y) { return unsigned{x.a >= y.a} | unsigned{x.b >= y.b} << 1; }
-    friend unsigned at_most(Lanes2 x, Lanes2 y) { return unsigned{x.a <= y.a} | unsigned{x.b <= y.b} << 1; }
+    friend unsigned less(Lanes2 x, Lanes2 y) { return unsigned{x.a < y.a} | unsigned{x.b < y.b} << 1; }
 };
 #endif
 
@@ -401,7 +401,9 @@ private:
     // The same sum for d = 5, ending in HV4D+, with limit sets that need no sorting: max(p_a,
     // p_j) keeps the f4 order of the p_j, so a limit set comes sorted from the earlier points
     // kept in f4 order. A point found covered by an earlier one is dominated, adds nothing, and
-    // is left out of later limit sets, so the points need no filter first.
+    // is left out of later limit sets, so the points need no filter first. The bracket is
+    // taken in the smaller box limit5 finds, [p_a, box_) instead of [p_a, r): the rest of p_a's
+    // box is covered.
     double volume5(const double* P, std::size_t k) {
         std::vector<double>& limit = levels_[4].limit;
         if (limit.size() < k * 4) limit.resize(k * 4);
@@ -420,7 +422,7 @@ private:
                 }
                 const std::size_t kept = limit5(p, limit.data());
                 if (kept == kCovered) continue;
-                total += (ref_[4] - p[4]) * (box_volume(p, ref_, 4) - hv4d_(limit.data(), kept, ref_));
+                total += (ref_[4] - p[4]) * (box_volume(p, box_, 4) - hv4d_(limit.data(), kept, box_));
             }
             const double* R = rows_.data();
             const auto at = std::upper_bound(by_f4_.begin(), by_f4_.end(), p[3],
@@ -432,15 +434,19 @@ private:
     }
 
     // p's limit set among rows_, projected on f1..f4, into out in f4 order, less most of its
-    // dominated points; kCovered when a row is at least as good as p in f1..f4.
+    // dominated points, and box_, a box [p, box_) outside which p's box is covered; kCovered
+    // when a row is at least as good as p in f1..f4.
     // Most limit points are dominated, most of those by the limit point max(p, q) of a row q
     // worse than p in one objective t only, or in one pair s, t only: it is p but for f_t = q_t
     // (and f_s = q_s), so it is below every limit point with f_t >= q_t (and f_s >= q_s). Of
-    // each kind the q of least max_t (q_t - p_t) makes the bound. One pass writes the limit
-    // points and finds those bounds, two more drop what the single and the pair bounds
-    // dominate (ties with a bound are kept; HV4D+ drops the dominated points left). Branch-free:
-    // about three in four points are left out, unpredictably.
-    std::size_t limit5(const double* p, double* out) const {
+    // each kind the q of least max_t (q_t - p_t) makes the bound. A single bound covers all of
+    // p's box with f_t >= q_t, so box_t = min(r_t, q_t), and the limit points not strictly
+    // inside the box add nothing there (the bound points themselves among them). One pass
+    // writes the limit points and finds the bounds, two more drop the points outside the box
+    // and those the pair bounds dominate (ties with a pair bound are kept; HV4D+ drops the
+    // dominated points left). Branch-free: about three in four points are left out,
+    // unpredictably.
+    std::size_t limit5(const double* p, double* out) {
         constexpr double inf = std::numeric_limits<double>::infinity();
         const std::size_t n = by_f4_.size();
         const auto none = static_cast<std::uint32_t>(n);
@@ -469,7 +475,8 @@ private:
             const std::uint32_t i = who[set];
             return i != none ? out[std::size_t{i} * 4 + t] : inf;
         };
-        const Lanes2 least01{bound(1, 0), bound(2, 1)}, least23{bound(4, 2), bound(8, 3)};
+        for (unsigned t = 0; t < 4; ++t) box_[t] = std::min(ref_[t], bound(1u << t, t));
+        const Lanes2 box01 = Lanes2::load(box_), box23 = Lanes2::load(box_ + 2);
         // the six pairs as three of two lanes: (0,1) (2,3), (0,2) (1,3), (0,3) (1,2), each pair's
         // bound row as (its f_s, its f_t)
         const Lanes2 sA{bound(3, 0), bound(12, 2)}, tA{bound(3, 1), bound(12, 3)};
@@ -480,7 +487,7 @@ private:
             const Lanes2 o01 = Lanes2::load(out + i * 4), o23 = Lanes2::load(out + i * 4 + 2);
             o01.store(out + kept * 4);
             o23.store(out + kept * 4 + 2);
-            kept += (at_most(o01, least01) & at_most(o23, least23)) == 3;
+            kept += (less(o01, box01) & less(o23, box23)) == 3;
         }
         // pair (s, t)'s bound row dominates o when o_s, o_t >= its f_s, f_t, one of them >
         const auto below = [](Lanes2 os, Lanes2 ot, Lanes2 bs, Lanes2 bt) {
@@ -557,6 +564,7 @@ private:
     const std::function<bool()>& interrupted_;
     std::vector<Level> levels_;  // by the number of objectives d = 3..m
     std::size_t unpolled_ = 0;          // rows volume5 looked at since it last polled
+    double box_[4];                     // limit5's box for the point it looked at last
     std::vector<double> rows_;          // volume5's points so far that no other covers
     std::vector<std::uint32_t> by_f4_;  // their order by f4
     Hv4dPlus hv4d_;
