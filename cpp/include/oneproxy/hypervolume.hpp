@@ -448,7 +448,7 @@ private:
     // unpredictably.
     std::size_t limit5(const double* p, double* out) {
         constexpr double inf = std::numeric_limits<double>::infinity();
-        const std::size_t n = by_f4_.size();
+        std::size_t n = by_f4_.size();
         const auto none = static_cast<std::uint32_t>(n);
         const Lanes2 p01 = Lanes2::load(p), p23 = Lanes2::load(p + 2);
         double best[16];  // by the set of objectives in which q is worse than p, as bits
@@ -468,6 +468,10 @@ private:
             best[worse] = std::min(excess, was);  // no branch: a store under a branch mispredicts
             who[worse] = excess < was ? i : had;
             if ((i & 15) == 15 && who[0] != none) return kCovered;
+            if (worse == 8) {  // the first q worse in f4 only: every later limit point has f4 >= box_3
+                n = i + 1;
+                break;
+            }
         }
         if (who[0] != none) return kCovered;
         // the bounds' coordinates: of q where it is worse than p (there max(p, q) = q)
