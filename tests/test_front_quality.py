@@ -203,6 +203,44 @@ def test_four_and_five_objectives_with_ties_equal_the_grid_reference(m, rows):
     assert hypervolume(F, ref) == pytest.approx(grid_hypervolume(F, ref), rel=1e-12, abs=1e-15)
 
 
+def five_objective_bound_sets(rng, n):
+    """5-D points around a few centres, each copy moved up by a step in one or two of f1..f4
+    and down or up in f5: the earlier points that are worse than a later one in one objective
+    only or in one pair only (the single and pair bounds of WFG's 5-objective level), ties with
+    those bounds, copies of them, moves in f4 only (where its scan stops), and moves that end
+    on the reference box's faces. Values are multiples of 0.25, for the grid reference."""
+    centres = rng.integers(0, 4, (max(1, n // 12), 5)) / 4
+    rows = []
+    for c in centres:
+        rows.append(c)
+        for t in range(4):
+            for step in (0.25, 0.5):
+                rows.append(c + step * np.eye(5)[t] - 0.25 * np.eye(5)[4])
+        for s, t in itertools.combinations(range(4), 2):
+            rows.append(c + 0.25 * (np.eye(5)[s] + np.eye(5)[t]) + rng.choice([-0.25, 0.25]) * np.eye(5)[4])
+        rows.append(c + 0.25 * np.eye(5)[3] - 0.5 * np.eye(5)[4])  # a tie in f4 with a move above
+    F = np.array(rows)[:n]
+    return rng.permutation(np.concatenate([F, F[: len(F) // 5]]))  # and copies
+
+
+@pytest.mark.parametrize("n", [1, 5, 14, 40, 120])
+def test_five_objectives_around_the_bounds_equal_the_grid_reference_and_moocore(n):
+    rng = np.random.default_rng(500 + n)
+    for ref in (np.full(5, 1.5), np.full(5, 1.0), np.full(5, 0.75)):  # the last two on the faces
+        F = five_objective_bound_sets(rng, n)
+        expected = grid_hypervolume(F, ref)
+        assert hypervolume(F, ref) == pytest.approx(expected, rel=1e-12, abs=1e-15), (n, ref[0])
+        assert expected == pytest.approx(moocore.hypervolume(F, ref=ref), rel=1e-12, abs=1e-15)
+
+
+def test_five_objectives_on_fronts_equal_moocore():
+    """Fronts where every limit set is large (nothing is dominated), from 2 to 1,500 points."""
+    rng = np.random.default_rng(5)
+    for n in (2, 17, 100, 300, 1500):
+        for F, ref in ((simplex(rng, n, 5), np.ones(5)), (sphere(rng, n, 5), np.full(5, 1.1))):
+            assert hypervolume(F, ref) == pytest.approx(moocore.hypervolume(F, ref=ref), rel=1e-12), n
+
+
 def test_many_objectives_uniform_nine_objectives_equal_moocore():
     rng = np.random.default_rng(9)
     F = rng.random((100, 9))  # the issue's 100 x 9 case: 839 s by slicing
@@ -271,18 +309,20 @@ INTERRUPTED = textwrap.dedent("""
     import numpy as np
     from oneproxy import hypervolume
     rng = np.random.default_rng(0)
-    X = np.abs(rng.normal(size=(400, 10)))
+    X = np.abs(rng.normal(size=({n}, {m})))
     X /= np.linalg.norm(X, axis=1, keepdims=True)
     print("ready", flush=True)
-    hypervolume(X, np.full(10, 1.1))  # minutes of work
+    hypervolume(X, np.full({m}, 1.1))  # minutes of work
     print("finished", flush=True)
 """)
 
 
-def test_hypervolume_honours_ctrl_c():
-    """SIGINT to a process inside a long hypervolume (400 x 10) ends it with KeyboardInterrupt
-    (the core polls for signals every 20 ms)."""
-    assert_ctrl_c_stops(INTERRUPTED)
+@pytest.mark.parametrize("n, m", [(400, 10), (300_000, 5)])
+def test_hypervolume_honours_ctrl_c(n, m):
+    """SIGINT to a process inside a long hypervolume (400 x 10 through WFG's levels, 300,000 x 5
+    at its 5-objective level) ends it with KeyboardInterrupt (the core polls for signals every
+    20 ms)."""
+    assert_ctrl_c_stops(INTERRUPTED.format(n=n, m=m))
 
 
 def test_hypervolume_releases_the_gil(assert_releases_gil):
