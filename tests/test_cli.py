@@ -196,6 +196,28 @@ def test_scan_command_errors(argv, message, capsys):
     assert message in err, err
 
 
+def test_device_defaults_are_the_loops(capsys):
+    """`oneproxy device` without options runs `device.run` with its own defaults, and its --help
+    says so (the timing options differ from `oneproxy measure`'s)."""
+    import inspect
+
+    from oneproxy import device
+    from oneproxy.cli import _parser
+
+    args = _parser().parse_args(["device", "--db", "x.sqlite"])
+    defaults = {k: p.default for k, p in inspect.signature(device.run).parameters.items()}
+    for name in ("samples", "holdout", "oracle", "front_size", "population", "generations", "seed", "repeats",
+                 "warmup", "backend", "threads"):
+        assert getattr(args, name) == defaults[name], name
+    assert args.resolutions is None and defaults["resolutions"] == device.RESOLUTIONS
+    assert not hasattr(args, "batch")  # the loop measures at batch 1
+    with pytest.raises(SystemExit):
+        main(["device", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "timed runs per network (default 10)" in text and "untimed runs first (default 3)" in text
+    assert "(default: the Note10 table's 160-224)" in text and "--batch" not in text
+
+
 # ---------------------------------------------------------------------------- user data
 
 @pytest.fixture
