@@ -327,8 +327,23 @@ def _objective_arguments(command: argparse.ArgumentParser) -> None:
                          "latencies over --space (default: the space's own)")
     command.add_argument("--objectives", required=True, metavar="A,B,...",
                          help="comma-separated: device names, 'accuracy', 'note10' or FILE.npz")
-    command.add_argument("--senses", default=None, metavar="min,max,...",
+    command.add_argument("--sense", default=None, metavar="min,max,...",
                          help="per objective (default: max for accuracy, min otherwise)")
+    command.add_argument("--senses", dest="sense", action=_Deprecated, use="--sense", help=argparse.SUPPRESS)
+
+
+class _Deprecated(argparse.Action):
+    """An old spelling of an option (hidden from --help): stores into the new one's `dest`, and
+    says in one line on stderr that it is deprecated."""
+
+    def __init__(self, option_strings: list[str], dest: str, use: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, **kwargs)
+        self.use = use
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        print(f"oneproxy: warning: {option_string} is deprecated; use {self.use}", file=sys.stderr)
+        setattr(namespace, self.dest, values)
 
 
 def _evolution_arguments(command: argparse.ArgumentParser, population: str, generations: str) -> None:
@@ -422,10 +437,10 @@ def _budget(text: str | None) -> dict[int, tuple[str, float]] | None:
 
 
 def _objectives(args: argparse.Namespace) -> NamedObjectives:
-    """--space, --dataset, --objectives and --senses as `oneproxy.workflow.named_objectives`."""
+    """--space, --dataset, --objectives and --sense as `oneproxy.workflow.named_objectives`."""
     dataset = None if args.dataset is None else _dataset(args.dataset, args.space)
     return workflow.named_objectives(args.space, _comma_list(args.objectives) or [], dataset,
-                                     _comma_list(args.senses))
+                                     _comma_list(args.sense))
 
 
 def _check_outputs(args: argparse.Namespace) -> None:
@@ -635,7 +650,7 @@ def _scan(args: argparse.Namespace) -> None:
     from oneproxy.scan import scan
 
     named = _objectives(args)
-    result = scan(named.space, named.objectives, named.sense, start=_count(args.start, "--start") or 0,
+    result = scan(named.space, named.objectives, sense=named.sense, start=_count(args.start, "--start") or 0,
                   stop=_count(args.stop, "--stop"), sample=_count(args.sample, "--sample"), seed=args.seed,
                   threads=args.threads, progress=True, checkpoint=args.checkpoint, client=args.dask)
     print(f"front: {len(result.front)} architectures out of {result.n_evaluated:,} evaluated "
@@ -647,7 +662,7 @@ def _search(args: argparse.Namespace) -> None:
     from oneproxy.search import evolve
 
     named = _objectives(args)
-    result = evolve(named.space, named.objectives, named.sense, population=args.population,
+    result = evolve(named.space, named.objectives, sense=named.sense, population=args.population,
                     generations=args.generations, seed=args.seed, constraints=_budget(args.budget),
                     checkpoint=args.checkpoint, crossover_rate=args.crossover_rate,
                     mutation_rate=args.mutation_rate)
@@ -665,7 +680,7 @@ def _front(args: argparse.Namespace) -> None:
     from oneproxy.scan import exact_front
 
     named = _objectives(args)
-    result = exact_front(named.space, named.objectives, named.sense)
+    result = exact_front(named.space, named.objectives, sense=named.sense)
     print(f"front: {len(result.front)} architectures ({result.n_evaluated:,} partial sums formed) "
           f"in {result.seconds:.1f} s")
     _write_front(named.space, result.front, list(result.indices), named.names, args.out)
