@@ -40,6 +40,7 @@ from oneproxy.adaptation import adapt
 from oneproxy.correlation import kendall_matrix, spearman, spearman_matrix
 from oneproxy.datasets import Dataset
 from oneproxy.datasets import load as load_dataset
+from oneproxy.objectives import Objective
 from oneproxy.pareto import hypervolume, igd_plus, is_nondominated
 from oneproxy.predictors import AdaptedLatency, LinearLatency, linear_latency, ofa_accuracy, ofa_note10_latency
 from oneproxy.predictors import load as load_predictor
@@ -586,7 +587,7 @@ class NamedObjectives:
 
     space: Space
     names: tuple[str, ...]
-    objectives: list[Any]
+    objectives: list[Objective]
     sense: list[str]
 
 
@@ -614,7 +615,7 @@ def named_objectives(space: str, names: Sequence[str], dataset: Dataset | str | 
     ofa = OFAMobileNetV3(RESOLUTIONS) if own.name == "ofa-mbv3" and any(
         n in ("accuracy", "note10") for n in names) else None
     target = own if ofa is None else ofa
-    objs: list[Any] = []
+    objs: list[Objective] = []
     for name in names:
         if ofa is not None and name == "accuracy":
             objs.append(ofa_accuracy(ofa))
