@@ -143,7 +143,7 @@ def test_scan_and_front_commands_write_the_api_front(tmp_path, capsys):
     from oneproxy.scan import exact_front, scan
 
     out = tmp_path / "front.csv"
-    assert main(["scan", "--space", "fbnet", "--objectives", "pixel3,gold_6240", "--senses", "min,max",
+    assert main(["scan", "--space", "fbnet", "--objectives", "pixel3,gold_6240", "--sense", "min,max",
                  "--stop", "2e6", "--out", str(out)]) == 0
     fb = spaces.FBNet()
     objs = [predictors.linear_latency("fbnet", d) for d in ("pixel3", "gold_6240")]
@@ -153,7 +153,7 @@ def test_scan_and_front_commands_write_the_api_front(tmp_path, capsys):
     assert [int(r.split(",")[0]) for r in rows] == [int(i) for i in expected.indices]
     assert all(r.split(",", 3)[3].strip('"') == fb.to_string(int(r.split(",")[0])) for r in rows)
     capsys.readouterr()
-    assert main(["front", "--space", "fbnet", "--objectives", "pixel3,gold_6240", "--senses", "min,max",
+    assert main(["front", "--space", "fbnet", "--objectives", "pixel3,gold_6240", "--sense", "min,max",
                  "--exact", "--out", str(out)]) == 0
     whole = exact_front(fb, objs, ["min", "max"])
     assert len(out.read_text().splitlines()) == len(whole.front) + 1
@@ -187,13 +187,50 @@ def test_search_command_writes_the_api_front(tmp_path, capsys):
     (["scan", "--space", "fbnet", "--objectives", "pixel3", "--stop", "1.5"], "--stop must be a whole number"),
     (["scan", "--space", "fbnet", "--objectives", "pixel3", "--stop", "1e30"], "stop <= size"),
     (["scan", "--space", "fbnet", "--objectives", "nope"], "device must be one of"),
-    (["scan", "--space", "fbnet", "--objectives", "pixel3,raspi4", "--senses", "min"], "sense must have one entry"),
+    (["scan", "--space", "fbnet", "--objectives", "pixel3,raspi4", "--sense", "min"], "sense must have one entry"),
     (["front", "--space", "ofa-mbv3", "--objectives", "accuracy,note10", "--exact"], "not additive"),
 ])
 def test_scan_command_errors(argv, message, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err, err
+
+
+def test_senses_is_a_deprecated_spelling_of_sense(tmp_path, capsys):
+    """--senses still works, says once on stderr that it is deprecated, and is not in --help."""
+    argv = ["front", "--space", "fbnet", "--objectives", "pixel3,gold_6240", "--exact"]
+    assert main([*argv, "--sense", "min,max", "--out", str(tmp_path / "new.csv")]) == 0
+    assert capsys.readouterr().err == ""
+    assert main([*argv, "--senses", "min,max", "--out", str(tmp_path / "old.csv")]) == 0
+    assert capsys.readouterr().err.splitlines() == ["oneproxy: warning: --senses is deprecated; use --sense"]
+    assert (tmp_path / "old.csv").read_text() == (tmp_path / "new.csv").read_text()
+    for command in ("scan", "search", "front"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        text = capsys.readouterr().out
+        assert "--sense min,max" in text and "--senses" not in text
+
+
+def test_device_defaults_are_the_loops(capsys):
+    """`oneproxy device` without options runs `device.run` with its own defaults, and its --help
+    says so (the timing options differ from `oneproxy measure`'s)."""
+    import inspect
+
+    from oneproxy import device
+    from oneproxy.cli import _parser
+
+    args = _parser().parse_args(["device", "--db", "x.sqlite"])
+    defaults = {k: p.default for k, p in inspect.signature(device.run).parameters.items()}
+    for name in ("samples", "holdout", "oracle", "front_size", "population", "generations", "seed", "repeats",
+                 "warmup", "backend", "threads"):
+        assert getattr(args, name) == defaults[name], name
+    assert args.resolutions is None and defaults["resolutions"] == device.RESOLUTIONS
+    assert not hasattr(args, "batch")  # the loop measures at batch 1
+    with pytest.raises(SystemExit):
+        main(["device", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "timed runs per network (default 10)" in text and "untimed runs first (default 3)" in text
+    assert "(default: the Note10 table's 160-224)" in text and "--batch" not in text
 
 
 # ---------------------------------------------------------------------------- user data

@@ -288,6 +288,41 @@ def test_measured_latencies_of_subnets(first):
     np.testing.assert_allclose(L[-1], table, rtol=1e-12)
 
 
+def test_stored_device_is_the_one_that_matches(cells, tmp_path):
+    """The fingerprint equal to the text, else the only one containing it; otherwise a refusal
+    that lists the store's devices of the space, calling the text as the caller names it."""
+    one, two = measure.this_device(1).fingerprint, measure.this_device(2).fingerprint
+    assert device.stored_device(cells, "nb201", "threads=2") == two
+    assert device.stored_device(cells, NB, one) == one
+    with pytest.raises(ValueError, match="holds 2 nb201 devices: pass device TEXT to pick one of") as err:
+        device.stored_device(cells, "nb201")
+    assert one in str(err.value) and two in str(err.value)
+    with pytest.raises(ValueError, match="holds 0 nb201 devices matching 'threads=3': pass --device TEXT"):
+        device.stored_device(cells, "nb201", "threads=3", name="--device")
+    with pytest.raises(ValueError, match="holds 0 ofa-mbv3 devices: .* one of: none"):
+        device.stored_device(cells, "ofa-mbv3")
+    # a fingerprint that is also part of another's (batch=1 in batch=16) is taken as itself
+    db = tmp_path / "batches.sqlite"
+    copy_db(cells, db)
+    with sqlite3.connect(db) as con:
+        con.execute("UPDATE latency SET device = ? WHERE device = ?", (one.replace("batch=1", "batch=16"), two))
+    assert device.stored_device(db, "nb201", one) == one
+    with pytest.raises(ValueError, match="holds 2 nb201 devices matching 'batch=1'"):
+        device.stored_device(db, "nb201", "batch=1")
+
+
+def test_measured_space_is_the_one_the_store_holds(cells, first, tmp_path):
+    assert device.measured_space(cells) == "nb201" == device.measured_space(cells, "nb201")
+    with pytest.raises(ValueError, match="holds measurements of no space; pass space"):
+        device.measured_space(cells, "ofa-mbv3")
+    both = tmp_path / "both.sqlite"
+    copy_db(first[0], both)
+    measure.measure(archs=[0, 1], db=both, repeats=1, warmup=0)
+    with pytest.raises(ValueError, match="holds measurements of nb201, ofa-mbv3; pass --space"):
+        device.measured_space(both, name="--space")
+    assert device.measured_space(both, "ofa-mbv3") == "ofa-mbv3"
+
+
 def test_measured_latencies_of_an_empty_or_missing_db(tmp_path):
     missing = tmp_path / "typo.sqlite"
     with pytest.raises(ValueError, match="does not exist"):

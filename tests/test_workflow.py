@@ -17,6 +17,7 @@ import oneproxy
 from oneproxy import (Monotonicity, adapt, datasets, kendall_matrix, monotonicity, pareto_set, predictors,
                       reuse, samples_curve, spearman, spearman_matrix, study)
 from oneproxy.datasets import Dataset
+from oneproxy.workflow import RESOLUTIONS, adapt_pair, named_objectives, reuse_pair, split
 
 
 @pytest.fixture(scope="module")
@@ -344,6 +345,8 @@ def test_reuse_budget_below_the_proxy_set_is_infeasible(nb201):
     assert math.isnan(r.regret[0]) and not np.isnan(r.regret[1:]).any()
     assert r.infeasible == pytest.approx(1 / 3)
     assert r.mean_regret == pytest.approx(r.regret[1:].mean())
+    assert r.max_regret == r.regret[1:].max()
+    assert math.isnan(reuse(acc, p_lat, t_lat, budgets=[low]).max_regret)  # no budget met
     assert r.regret[1] == pytest.approx(acc.max() - acc[P].max())
 
 
@@ -378,6 +381,96 @@ def test_reuse_bad_input(nb201, call, match):
     acc, p_lat, t_lat = reuse_inputs(nb201, "pixel3", "raspi4", n=50)
     with pytest.raises(ValueError, match=match):
         call(acc, p_lat, t_lat)
+
+
+# ---------------------------------------------------------------------------- two devices of a dataset
+
+def test_reuse_pair_is_reuse_over_the_rows_both_devices_have(oneproxy_ds):
+    """rice_edgetpu lacks 259 cells: the pair's figures are `reuse` and scipy's SRCC over the
+    others; a predictor's latency stands in for the proxy's."""
+    x, y = oneproxy_ds.latency_of("rice_edgetpu"), oneproxy_ds.latency_of("true_vpu")
+    rows = np.flatnonzero(~np.isnan(x))
+    assert len(rows) == oneproxy_ds.n_archs - 259
+    pair = reuse_pair(oneproxy_ds, "rice_edgetpu", "true_vpu")
+    np.testing.assert_array_equal(pair.rows, rows)
+    assert pair.srcc == pytest.approx(spearmanr(x[rows], y[rows]).statistic, abs=1e-12)
+    expected = reuse(oneproxy_ds.accuracy[rows], x[rows], y[rows])
+    np.testing.assert_array_equal(pair.reuse.proxy_set, expected.proxy_set)
+    np.testing.assert_array_equal(pair.reuse.regret, expected.regret)
+    assert (pair.reuse.hv_ratio, pair.reuse.igd_plus) == (expected.hv_ratio, expected.igd_plus)
+    fitted = predictors.linear_latency(oneproxy_ds, "true_630")
+    with_predictor = reuse_pair("nb201-oneproxy", "rice_edgetpu", "true_vpu", predictor=fitted)
+    z = fitted.predict(oneproxy_ds.choices)
+    assert len(with_predictor.rows) == oneproxy_ds.n_archs  # the predictor covers every cell
+    assert with_predictor.reuse.hv_ratio == reuse(oneproxy_ds.accuracy, z, y).hv_ratio
+    with pytest.raises(ValueError, match="'fbnet' has no accuracies"):
+        reuse_pair("fbnet", "pixel3", "raspi4")
+    with pytest.raises(ValueError, match="device must be one of"):
+        reuse_pair(oneproxy_ds, "nope", "true_vpu")
+
+
+def test_adapt_pair_follows_its_protocol(oneproxy_ds):
+    """The draw is `split`'s, the proxy's predictor `linear_latency`, the test rows the target's
+    other rows that the proxy has, and the SRCCs scipy's on them."""
+    a = adapt_pair(oneproxy_ds, "rice_edgetpu", "true_vpu", samples=40, seed=3)
+    x, y = oneproxy_ds.latency_of("rice_edgetpu"), oneproxy_ds.latency_of("true_vpu")
+    drawn, test = split(y, 40, 3)
+    test = test[~np.isnan(x[test])]
+    np.testing.assert_array_equal(a.drawn, drawn)
+    np.testing.assert_array_equal(a.test, test)
+    model = adapt(predictors.linear_latency(oneproxy_ds, "rice_edgetpu"), oneproxy_ds.choices[drawn], y[drawn],
+                  seed=3)
+    assert a.model.method == model.method and a.model.cv_srcc == model.cv_srcc
+    assert a.before == pytest.approx(spearmanr(x[test], y[test]).statistic, abs=1e-12)
+    assert a.after == pytest.approx(spearmanr(model.predict(oneproxy_ds.choices[test]), y[test]).statistic,
+                                    abs=1e-12)
+    for samples in (0, oneproxy_ds.n_archs):
+        with pytest.raises(ValueError, match=rf"samples must be in \[1, {oneproxy_ds.n_archs - 1}\], got {samples}"):
+            adapt_pair(oneproxy_ds, "rice_edgetpu", "true_vpu", samples=samples)
+    with pytest.raises(ValueError, match="seed must be a non-negative integer"):
+        adapt_pair(oneproxy_ds, "rice_edgetpu", "true_vpu", seed=-1)
+
+
+# ---------------------------------------------------------------------------- objectives by name
+
+def test_named_objectives_of_devices_are_their_linear_latency():
+    named = named_objectives("fbnet", ["pixel3", "gold_6240"])
+    assert named.space.name == "fbnet" and named.names == ("pixel3", "gold_6240") and named.sense == ["min", "min"]
+    for name, obj in zip(named.names, named.objectives):
+        expected = predictors.linear_latency("fbnet", name)
+        np.testing.assert_array_equal(obj.weights, expected.weights)
+        assert obj.constant == expected.constant
+    assert named_objectives("fbnet", ["pixel3", "gold_6240"], sense=["min", "max"]).sense == ["min", "max"]
+    small = small_dataset()
+    mine = named_objectives("nb201", ["raspi4"], dataset=small)
+    np.testing.assert_array_equal(mine.objectives[0].weights, predictors.linear_latency(small, "raspi4").weights)
+
+
+def test_named_objectives_of_once_for_all_restrict_it_to_the_note10_table(tmp_path):
+    named = named_objectives("ofa-mbv3", ["note10", "accuracy"])
+    assert tuple(named.space.resolutions) == RESOLUTIONS == tuple(range(160, 225, 4))
+    assert named.sense == ["min", "max"]
+    assert isinstance(named.objectives[0], predictors.OFANote10Latency)
+    assert isinstance(named.objectives[1], predictors.OFAAccuracy)
+    assert all(obj.space == named.space for obj in named.objectives)
+    assert named_objectives("ofa-mbv3", ["2080ti_1"]).space == datasets.load("ofa-mbv3").space  # 128-224 px
+    with pytest.raises(ValueError, match="objective '2080ti_1': devices of ofa-mbv3 are over"):
+        named_objectives("ofa-mbv3", ["accuracy", "2080ti_1"])
+    path = tmp_path / "p.npz"
+    predictors.linear_latency("fbnet", "pixel3").save(path)
+    saved = named_objectives("fbnet", [str(path)])
+    np.testing.assert_array_equal(saved.objectives[0].weights, predictors.linear_latency("fbnet", "pixel3").weights)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: named_objectives("fbnet", []), "names must hold at least one objective"),
+    (lambda: named_objectives("nope", ["pixel3"]), "space must be one of"),
+    (lambda: named_objectives("nb201", ["pixel3"], dataset="fbnet"), "devices of fbnet are over"),
+    (lambda: named_objectives("fbnet", ["accuracy"]), "device must be one of"),  # accuracy is once-for-all's
+])
+def test_named_objectives_refuse(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
 
 
 # ---------------------------------------------------------------------------- study

@@ -20,11 +20,12 @@ the fronts is measured. The space is once-for-all's at 160-224 px, the range of 
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import time
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from oneproxy import _arguments
+from oneproxy import _arguments, spaces
 from oneproxy import measure as measuring
 from oneproxy.adaptation import adapt
 from oneproxy.correlation import spearman
@@ -41,13 +42,12 @@ from oneproxy.pareto import hypervolume, pareto_front
 from oneproxy.predictors import AdaptedLatency, LinearLatency, linear_latency, ofa_accuracy, ofa_note10_latency
 from oneproxy.progress import Steps
 from oneproxy.spaces import OFAMobileNetV3, Space
-from oneproxy.workflow import proxy_predictors
+from oneproxy.workflow import RESOLUTIONS, proxy_predictors
 
-__all__ = ["proxies", "adapt_measured", "stored_space", "adapt_stored", "Adapted", "FrontCheck", "DeviceResult", "run", "write_report",
-           "RESOLUTIONS"]
+__all__ = ["proxies", "adapt_measured", "stored_space", "stored_device", "adapt_stored", "Adapted", "FrontCheck",
+           "DeviceResult", "run", "write_report", "measured_space", "measured_latencies", "RESOLUTIONS"]
 
-#: The loop's input resolutions (px): the Note10 table's range.
-RESOLUTIONS = tuple(range(160, 225, 4))
+# RESOLUTIONS (px), the loop's: the Note10 table's range, defined with the objectives that need it.
 
 
 # ---------------------------------------------------------------------------- proxies and adaptation
@@ -150,6 +150,26 @@ def stored_space(dataset: Dataset) -> Space:
     if dataset.space.name == "ofa-mbv3":
         return OFAMobileNetV3(RESOLUTIONS)
     raise ValueError(f"measurements are of nb201 or ofa-mbv3; dataset {dataset.name!r} is over neither")
+
+
+def stored_device(db: str | os.PathLike[str], space: Space | str, device: str | None = None, *,
+                  name: str = "device") -> str:
+    """The fingerprint of the one device whose `space` measurements `db` holds: the one equal to
+    `device`, else the one containing it as text (``"threads=2"``, ``"openvino"``); None: the
+    only device there is.
+
+    Raises ValueError when none or several match, listing the store's devices of `space`;
+    the message calls `device` `name` (the command line's ``--device``).
+    """
+    space = spaces.get(space)
+    held = list(measuring.devices(db, space).get(space.name, {}))
+    match = [device] if device in held else [d for d in held if device is None or device in d]
+    if len(match) != 1:
+        listed = "; ".join(held) or "none"
+        raise ValueError(f"{db} holds {len(match)} {space.name} devices"
+                         f"{'' if device is None else f' matching {device!r}'}: pass {name} TEXT to pick "
+                         f"one of: {listed}")
+    return match[0]
 
 
 def adapt_stored(db: str | os.PathLike[str], fingerprint: str, dataset: Dataset, *, proxy: str | None = None,
@@ -277,89 +297,124 @@ def run(db: str | os.PathLike[str], out: str | os.PathLike[str] | None = None, *
     resolutions : sequence of int
         Input resolutions (px) within 160-224.
     """
-    from oneproxy.search import evolve
+    seed = _check_loop(samples, holdout, oracle, front_size, seed)
+    space = OFAMobileNetV3(resolutions)
+    prox, accuracy = proxies(space), ofa_accuracy(space)
+    runtime = measuring.get_backend(backend, threads)
+    pool = measuring.sample_indices(space, max(samples + holdout, oracle), seed)
+    loop = _Loop(db, space, runtime, repeats, warmup, Steps(
+        {"measure subnets": float(len(pool)), "adapt": 2.0, "search": 3.0, "measure fronts": 3.0 * front_size,
+         "report": 1.0}, progress))
+    with loop.step("measure subnets"):
+        lat = loop.measure(pool, "measure subnets")
+    sample, heldout = [i for i in pool[:samples] if i in lat], [i for i in pool[samples:] if i in lat]
+    if len(sample) < 10:
+        raise ValueError(f"only {len(sample)} of {samples} samples could be measured; see measure.failures")
+    with loop.step("adapt"):
+        adapted, models = _models(prox, space, sample, lat, [i for i in pool if i in lat] if oracle else None, seed)
+    fronts, chosen = _measured_fronts(loop, accuracy, models, front_size, population=population,
+                                      generations=generations, seed=seed)
+    reference, hv = _hypervolumes(fronts)
+    wanted = set(pool) | chosen
+    failed = {i: e for i, e in measuring.failures(db, loop.device, space=space).items() if i in wanted}
+    srcc, mape, proxy_srcc = _heldout_figures(space, heldout, lat, adapted.model, prox[adapted.proxy])
+    result = DeviceResult(
+        device=loop.device.fingerprint, space=space, samples=sample, heldout=heldout, latency=lat, adapted=adapted,
+        heldout_srcc=srcc, heldout_mape=mape, proxy_heldout_srcc=proxy_srcc, fronts=fronts, reference=reference,
+        hypervolume=hv, oracle=oracle, failed=failed, seconds=loop.seconds, measured=len(wanted) - len(failed))
+    if out is not None:
+        loop.bar("report")
+        write_report(result, out)
+    loop.bar.finish()
+    return result
 
+
+def _check_loop(samples: int, holdout: int, oracle: int, front_size: int, seed: int) -> int:
+    """`run`'s counts checked; returns the seed."""
     for name, value, low in (("samples", samples, 10), ("holdout", holdout, 0), ("oracle", oracle, 0),
                              ("front_size", front_size, 2)):
         _arguments.integer(value, name, low)
     seed = _arguments.seed(seed)
     if oracle and oracle < samples + 10:
         raise ValueError(f"oracle must be 0 or at least samples + 10 = {samples + 10}, got {oracle}")
-    space = OFAMobileNetV3(resolutions)
-    prox = proxies(space)
-    accuracy = ofa_accuracy(space)
-    run_ = measuring.get_backend(backend, threads)
-    device = measuring.this_device(backend=run_)
-    pool = measuring.sample_indices(space, max(samples + holdout, oracle), seed)
-    steps = {"measure subnets": float(len(pool)), "adapt": 2.0, "search": 3.0,
-             "measure fronts": 3.0 * front_size, "report": 1.0}
-    bar = Steps(steps, progress)
-    clock: dict[str, float] = {}
-    timing = dict(db=db, space=space, backend=run_, repeats=repeats, warmup=warmup)
+    return seed
 
-    def measured(indices: Sequence[int], step: str) -> dict[int, float]:
+
+class _Loop:
+    """What `run`'s steps share: the store and backend that time subnets, the progress bar, and
+    the seconds each step took (`DeviceResult.seconds`, summed over a step's repeats)."""
+
+    def __init__(self, db: str | os.PathLike[str], space: OFAMobileNetV3, backend: measuring.Backend,
+                 repeats: int, warmup: int, bar: Steps) -> None:
+        self.space, self.bar = space, bar
+        self.seconds: dict[str, float] = {}
+        self.device = measuring.this_device(backend=backend)
+        self._timing: dict[str, Any] = dict(db=db, space=space, backend=backend, repeats=repeats, warmup=warmup)
+
+    @contextlib.contextmanager
+    def step(self, name: str, fraction: float = 0.0) -> Iterator[None]:
+        self.bar(name, fraction)
+        start = time.perf_counter()
+        yield
+        self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
+
+    def measure(self, indices: Sequence[int], step: str) -> dict[int, float]:
+        """Median latency (ms) of the subnets measured or found in the store; the others failed."""
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # failures are kept in DeviceResult.failed
-            got = measuring.measure(archs=list(indices), progress=lambda d, t: bar(step, d / max(t, 1)),
-                                    **timing)  # type: ignore[arg-type]
+            got = measuring.measure(archs=list(indices), progress=lambda d, t: self.bar(step, d / max(t, 1)),
+                                    **self._timing)
         return {i: v[0] for i, v in got.items()}
 
-    t = time.perf_counter()
-    bar("measure subnets")
-    lat = measured(pool, "measure subnets")
-    clock["measure subnets"] = time.perf_counter() - t
-    sample = [i for i in pool[:samples] if i in lat]
-    heldout = [i for i in pool[samples:] if i in lat]
-    if len(sample) < 10:
-        raise ValueError(f"only {len(sample)} of {samples} samples could be measured; see measure.failures")
 
-    t = time.perf_counter()
-    bar("adapt")
-    X = space.decode(sample)
-    adapted = adapt_measured(prox, X, np.array([lat[i] for i in sample]), seed=seed)
-    H = space.decode(heldout) if heldout else np.zeros((0, space.n_positions), np.uint8)
-    y_held = np.array([lat[i] for i in heldout])
+def _models(prox: dict[str, LinearLatency], space: OFAMobileNetV3, sample: list[int], lat: dict[int, float],
+            oracle_pool: list[int] | None, seed: int) -> tuple[Adapted, dict[str, Any]]:
+    """The proxies adapted to the samples (`adapt_measured`), and the latency predictors searched
+    with: the adapted model, the best proxy alone and, given a pool, the oracle fitted on it."""
+    adapted = adapt_measured(prox, space.decode(sample), np.array([lat[i] for i in sample]), seed=seed)
     models: dict[str, Any] = {"adapted": adapted.model, "proxy-only": prox[adapted.proxy]}
-    if oracle:
-        pool_ok = [i for i in pool if i in lat]
+    if oracle_pool is not None:
         # the per-device predictor the method avoids: a ridge fit of the pool, lambda by CV
-        models["oracle"] = adapt(prox[adapted.proxy], space.decode(pool_ok), [lat[i] for i in pool_ok],
+        models["oracle"] = adapt(prox[adapted.proxy], space.decode(oracle_pool), [lat[i] for i in oracle_pool],
                                  seed=seed, methods=["target-only"])
-    clock["adapt"] = time.perf_counter() - t
+    return adapted, models
+
+
+def _measured_fronts(loop: _Loop, accuracy: Any, models: dict[str, Any], front_size: int, **search: Any
+                     ) -> tuple[dict[str, FrontCheck], set[int]]:
+    """NSGA-II (accuracy up, each model's latency down) and up to `front_size` subnets of each
+    found front measured; returns the checks and every subnet chosen to measure."""
+    from oneproxy.search import evolve
 
     fronts: dict[str, FrontCheck] = {}
-    wanted = set(pool)
-    clock["search"] = clock["measure fronts"] = 0.0
-    for name, model in models.items():
-        t = time.perf_counter()
-        bar("search", len(fronts) / len(models))
-        found = evolve(space, [accuracy, model], ["max", "min"], population=population,
-                       generations=generations, seed=seed, progress=False)
-        chosen = [found.indices[k] for k in _spread(found.front, front_size)]
-        wanted.update(chosen)
-        clock["search"] += time.perf_counter() - t
-        t = time.perf_counter()
-        bar("measure fronts", len(fronts) / len(models))
-        fronts[name] = _check_front(found, chosen, measured(chosen, "measure fronts"))
-        clock["measure fronts"] += time.perf_counter() - t
+    chosen: set[int] = set()
+    for k, (name, model) in enumerate(models.items()):
+        with loop.step("search", k / len(models)):
+            found = evolve(loop.space, [accuracy, model], ["max", "min"], progress=False, **search)
+            spread = [found.indices[j] for j in _spread(found.front, front_size)]
+        with loop.step("measure fronts", k / len(models)):
+            fronts[name] = _check_front(found, spread, loop.measure(spread, "measure fronts"))
+        chosen.update(spread)
+    return fronts, chosen
 
+
+def _hypervolumes(fronts: dict[str, FrontCheck]) -> tuple[NDArray[np.float64], dict[str, float]]:
+    """The reference point (a tenth of the span below the union of the measured fronts' accuracy
+    and above their latency) and each measured front's hypervolume."""
     union = np.vstack([f.points for f in fronts.values()])
     span = np.ptp(union, axis=0)
     reference = np.array([union[:, 0].min() - 0.1 * span[0], union[:, 1].max() + 0.1 * span[1]])
-    hv = {k: hypervolume(f.points, reference, ["max", "min"]) for k, f in fronts.items()}
-    failed = {i: e for i, e in measuring.failures(db, device, space=space).items() if i in wanted}
-    result = DeviceResult(
-        device=device.fingerprint, space=space, samples=sample, heldout=heldout, latency=lat, adapted=adapted,
-        heldout_srcc=_srcc(adapted.model.predict(H), y_held) if len(H) else float("nan"),
-        heldout_mape=_mape(adapted.model.predict(H), y_held) if len(H) else float("nan"),
-        proxy_heldout_srcc=_srcc(prox[adapted.proxy].predict(H), y_held) if len(H) else float("nan"),
-        fronts=fronts, reference=reference, hypervolume=hv, oracle=oracle, failed=failed,
-        seconds=clock, measured=len(wanted) - len(failed))
-    if out is not None:
-        bar("report")
-        write_report(result, out)
-    bar.finish()
-    return result
+    return reference, {k: hypervolume(f.points, reference, ["max", "min"]) for k, f in fronts.items()}
+
+
+def _heldout_figures(space: OFAMobileNetV3, heldout: list[int], lat: dict[int, float], model: Any,
+                     proxy: Any) -> tuple[float, float, float]:
+    """SRCC and MAPE of `model` and SRCC of `proxy` on the held-out subnets (NaN without them)."""
+    if not heldout:
+        return float("nan"), float("nan"), float("nan")
+    H, y = space.decode(heldout), np.array([lat[i] for i in heldout])
+    pred = model.predict(H)
+    return _srcc(pred, y), _mape(pred, y), _srcc(proxy.predict(H), y)
 
 
 def _check_front(found: Any, chosen: list[int], latency: dict[int, float]) -> FrontCheck:
@@ -379,68 +434,85 @@ def write_report(result: DeviceResult, out: str | os.PathLike[str]) -> Path:
 
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
-    r, a = result, result.adapted
-    model = a.model
-    space = r.space
-    held = space.decode(r.heldout) if r.heldout else None
+    r = result
     front = r.fronts["adapted"]
     panels = []
-    if held is not None:
-        panels.append(("held-out subnets", model.predict(held), _measured_of(r, r.heldout)))
+    if r.heldout:
+        panels.append(("held-out subnets", r.adapted.model.predict(r.space.decode(r.heldout)),
+                       _measured_of(r, r.heldout)))
     panels.append(("adapted front", front.predicted_ms, front.measured_ms))
     plots.predicted_vs_measured(panels, folder / "device-predictions.png")
     plots.measured_fronts({k: f.points for k, f in r.fronts.items()}, folder / "device-fronts.png")
-
-    lines = ["# A new device: once-for-all MobileNetV3 on this machine", "",
-             f"Device: `{r.device}`.", "",
-             f"Space: once-for-all MobileNetV3 (w1.2) at {space.resolutions[0]}-{space.resolutions[-1]} px. "
-             f"Accuracy is once-for-all's predicted ImageNet top-1; every latency below marked "
-             f"*measured* was timed on this device ({r.measured} subnets in all).", "",
-             "## 1. Proxies scored on the samples", "",
-             f"SRCC of each bundled proxy's predicted latency with the {len(r.samples)} measured samples:", "",
-             "| proxy | SRCC |", "|---|---|",
-             *(f"| {k} | {v:.3f} |" for k, v in a.scores.items()), "",
-             f"Single proxy `{a.proxy}`: {a.single.method}, CV SRCC {a.single.cv_srcc:.3f}. "
-             f"All {len(a.scores)} proxies: {a.multi.method}, CV SRCC {a.multi.cv_srcc:.3f}. "
-             f"Kept: the {a.kind}-proxy model ({model.method}).", "",
-             "## 2. Predicted against measured latency", "",
-             "| subnets | n | SRCC | MAPE |", "|---|---|---|---|"]
-    if held is not None:
-        lines.append(f"| held-out (adapted predictor) | {len(r.heldout)} | {r.heldout_srcc:.3f} | "
-                     f"{r.heldout_mape:.1%} |")
-        lines.append(f"| held-out (proxy `{a.proxy}`, no adaptation) | {len(r.heldout)} | "
-                     f"{r.proxy_heldout_srcc:.3f} | - |")
-    lines += [f"| adapted front | {len(front.indices)} | {_srcc(front.predicted_ms, front.measured_ms):.3f} | "
-              f"{_mape(front.predicted_ms, front.measured_ms):.1%} |", "",
-              "![predicted vs measured](device-predictions.png)", "",
-              "## 3. The fronts, measured", "",
-              f"NSGA-II (accuracy up, latency down) with each latency predictor; up to "
-              f"{max(len(f.indices) for f in r.fronts.values())} subnets spread along each found front "
-              f"were measured. Hypervolume of (predicted accuracy, measured latency) with reference "
-              f"point ({r.reference[0]:.4f}, {r.reference[1]:.2f} ms).", "",
-              "| front found with | subnets on front | measured | hypervolume | ratio |", "|---|---|---|---|---|"]
-    names = {"adapted": f"adapted predictor ({len(r.samples)} samples)",
-             "proxy-only": f"proxy `{a.proxy}` alone (no adaptation)",
-             "oracle": f"oracle: fitted on {r.oracle} measured subnets"}
-    ratio = r.hv_ratio
-    for k, f in r.fronts.items():
-        lines.append(f"| {names[k]} | {f.front_size} | {len(f.indices)} | {r.hypervolume[k]:.4g} | {ratio[k]:.4f} |")
-    lines += ["", "![measured fronts](device-fronts.png)", "", "## 4. The claim, checked", ""]
-    if "oracle" in r.fronts:
-        verdict = "holds" if ratio["adapted"] >= 0.99 else "does not hold"
-        lines.append(f"The adapted front, as measured, reaches **{ratio['adapted']:.4f}** of the oracle "
-                     f"front's hypervolume (goal 0.99: the claim {verdict} here); the proxy-only front "
-                     f"{ratio['proxy-only']:.4f}.")
-    else:
-        lines.append(f"No oracle front (rerun with `--oracle 300`): the proxy-only front reaches "
-                     f"{ratio['proxy-only']:.4f} of the adapted front's hypervolume.")
+    lines = [*_report_proxies(r), *_report_predictions(r), *_report_fronts(r), *_report_claim(r)]
     if r.failed:
         lines += ["", f"{len(r.failed)} subnets could not be measured:", "",
-                  *(f"- `{space.to_string(i)}`: {e}" for i, e in r.failed.items())]
+                  *(f"- `{r.space.to_string(i)}`: {e}" for i, e in r.failed.items())]
     lines += ["", "Time: " + ", ".join(f"{k} {v:.0f} s" for k, v in r.seconds.items()), ""]
     path = folder / "report.md"
     path.write_text("\n".join(lines))
     return path
+
+
+def _report_proxies(r: DeviceResult) -> list[str]:
+    """The report's title and section 1: every proxy's SRCC on the samples, the model kept."""
+    a, space = r.adapted, r.space
+    return ["# A new device: once-for-all MobileNetV3 on this machine", "",
+            f"Device: `{r.device}`.", "",
+            f"Space: once-for-all MobileNetV3 (w1.2) at {space.resolutions[0]}-{space.resolutions[-1]} px. "
+            f"Accuracy is once-for-all's predicted ImageNet top-1; every latency below marked "
+            f"*measured* was timed on this device ({r.measured} subnets in all).", "",
+            "## 1. Proxies scored on the samples", "",
+            f"SRCC of each bundled proxy's predicted latency with the {len(r.samples)} measured samples:", "",
+            "| proxy | SRCC |", "|---|---|",
+            *(f"| {k} | {v:.3f} |" for k, v in a.scores.items()), "",
+            f"Single proxy `{a.proxy}`: {a.single.method}, CV SRCC {a.single.cv_srcc:.3f}. "
+            f"All {len(a.scores)} proxies: {a.multi.method}, CV SRCC {a.multi.cv_srcc:.3f}. "
+            f"Kept: the {a.kind}-proxy model ({a.model.method}).", ""]
+
+
+def _report_predictions(r: DeviceResult) -> list[str]:
+    """Section 2: predicted against measured latency, held out and on the adapted front."""
+    front = r.fronts["adapted"]
+    lines = ["## 2. Predicted against measured latency", "",
+             "| subnets | n | SRCC | MAPE |", "|---|---|---|---|"]
+    if r.heldout:
+        lines.append(f"| held-out (adapted predictor) | {len(r.heldout)} | {r.heldout_srcc:.3f} | "
+                     f"{r.heldout_mape:.1%} |")
+        lines.append(f"| held-out (proxy `{r.adapted.proxy}`, no adaptation) | {len(r.heldout)} | "
+                     f"{r.proxy_heldout_srcc:.3f} | - |")
+    return lines + [f"| adapted front | {len(front.indices)} | {_srcc(front.predicted_ms, front.measured_ms):.3f} | "
+                    f"{_mape(front.predicted_ms, front.measured_ms):.1%} |", "",
+                    "![predicted vs measured](device-predictions.png)", ""]
+
+
+def _report_fronts(r: DeviceResult) -> list[str]:
+    """Section 3: each front found, measured, by hypervolume."""
+    lines = ["## 3. The fronts, measured", "",
+             f"NSGA-II (accuracy up, latency down) with each latency predictor; up to "
+             f"{max(len(f.indices) for f in r.fronts.values())} subnets spread along each found front "
+             f"were measured. Hypervolume of (predicted accuracy, measured latency) with reference "
+             f"point ({r.reference[0]:.4f}, {r.reference[1]:.2f} ms).", "",
+             "| front found with | subnets on front | measured | hypervolume | ratio |", "|---|---|---|---|---|"]
+    names = {"adapted": f"adapted predictor ({len(r.samples)} samples)",
+             "proxy-only": f"proxy `{r.adapted.proxy}` alone (no adaptation)",
+             "oracle": f"oracle: fitted on {r.oracle} measured subnets"}
+    ratio = r.hv_ratio
+    for k, f in r.fronts.items():
+        lines.append(f"| {names[k]} | {f.front_size} | {len(f.indices)} | {r.hypervolume[k]:.4g} | {ratio[k]:.4f} |")
+    return lines + ["", "![measured fronts](device-fronts.png)", ""]
+
+
+def _report_claim(r: DeviceResult) -> list[str]:
+    """Section 4: does the adapted front reach the oracle's hypervolume (goal 0.99)?"""
+    ratio = r.hv_ratio
+    lines = ["## 4. The claim, checked", ""]
+    if "oracle" in r.fronts:
+        verdict = "holds" if ratio["adapted"] >= 0.99 else "does not hold"
+        return lines + [f"The adapted front, as measured, reaches **{ratio['adapted']:.4f}** of the oracle "
+                        f"front's hypervolume (goal 0.99: the claim {verdict} here); the proxy-only front "
+                        f"{ratio['proxy-only']:.4f}."]
+    return lines + [f"No oracle front (rerun with `--oracle 300`): the proxy-only front reaches "
+                    f"{ratio['proxy-only']:.4f} of the adapted front's hypervolume."]
 
 
 def _measured_of(r: DeviceResult, indices: Sequence[int]) -> NDArray[np.float64]:
@@ -449,15 +521,24 @@ def _measured_of(r: DeviceResult, indices: Sequence[int]) -> NDArray[np.float64]
 
 # ---------------------------------------------------------------------------- this machine beside the bundled devices
 
+def measured_space(db: str | os.PathLike[str], space: str | None = None, *, name: str = "space") -> str:
+    """The space of the measurements in `db` (see `measured_latencies`): `space` when `db` holds
+    measurements of it, else the only space it holds. ValueError otherwise, asking for `name`
+    (the command line's ``--space``)."""
+    held = measuring.devices(db, space)
+    if len(held) != 1:
+        raise ValueError(f"{db} holds measurements of {', '.join(held) or 'no space'}; pass {name}")
+    return next(iter(held))
+
+
 def measured_latencies(db: str | os.PathLike[str], space: str = "ofa-mbv3"
                        ) -> tuple[tuple[str, ...], NDArray[np.float64], list[int]]:
-    """Latency (ms) of the architectures measured in `db`: one row per device fingerprint there,
-    (named by the fingerprint without its CPU), then one per bundled device (NAS-Bench-201: its measured columns; once-for-all: the bundled
-    proxies' predictions, and the Note10 table at 160-224 px), NaN where unknown.
+    """Latency (ms) of the architectures measured in `db`: one row per device fingerprint there
+    (named by the fingerprint without its CPU), then one per bundled device (NAS-Bench-201: its
+    measured columns; once-for-all: the bundled proxies' predictions, and the Note10 table at
+    160-224 px), NaN where unknown. `measured_space` says which space a store holds.
 
     Returns (names, latency (d, n), indices of the n architectures in the space)."""
-    from oneproxy import spaces
-
     sp = spaces.get(space)
     held = measuring.devices(db, sp).get(sp.name, {})
     if not held:

@@ -8,6 +8,10 @@
 3. `~oneproxy.adaptation.adapt`: adapt the proxy's predictor with a few target measurements.
 4. `study` and `samples_curve`: all of it over every (proxy, target) pair of a dataset.
 
+`reuse_pair` and `adapt_pair` do steps 2 and 3 for two devices of a dataset, and
+`named_objectives` names a search's objectives as the command line does (``oneproxy reuse``,
+``adapt``, ``scan``, ``search`` and ``front`` call them).
+
 Examples
 --------
 >>> from oneproxy import datasets, monotonicity, reuse
@@ -36,11 +40,21 @@ from oneproxy.adaptation import adapt
 from oneproxy.correlation import kendall_matrix, spearman, spearman_matrix
 from oneproxy.datasets import Dataset
 from oneproxy.datasets import load as load_dataset
+from oneproxy.objectives import Objective
 from oneproxy.pareto import hypervolume, igd_plus, is_nondominated
-from oneproxy.predictors import LinearLatency, linear_latency
+from oneproxy.predictors import AdaptedLatency, LinearLatency, linear_latency, ofa_accuracy, ofa_note10_latency
+from oneproxy.predictors import load as load_predictor
+from oneproxy.spaces import OFAMobileNetV3, Space
+from oneproxy.spaces import get as get_space
 
-__all__ = ["Monotonicity", "monotonicity", "pareto_set", "Reuse", "reuse", "Study", "study",
-           "samples_curve", "split", "proxy_predictors"]
+__all__ = ["Monotonicity", "monotonicity", "pareto_set", "Reuse", "reuse", "PairReuse", "reuse_pair",
+           "PairAdaptation", "adapt_pair", "Study", "study", "samples_curve", "split", "proxy_predictors",
+           "NamedObjectives", "named_objectives", "RESOLUTIONS"]
+
+#: once-for-all's input resolutions (px) that the Samsung Note10 table covers, 160-224 in steps of 4:
+#: the space of a search with ``"note10"`` or ``"accuracy"`` (`named_objectives`) and of the
+#: new-device loop (`oneproxy.device`).
+RESOLUTIONS = tuple(range(160, 225, 4))
 
 
 # ---------------------------------------------------------------------------- monotonicity
@@ -181,6 +195,12 @@ class Reuse:
         return float(r.mean()) if len(r) else math.nan
 
     @property
+    def max_regret(self) -> float:
+        """Largest accuracy regret over the budgets the proxy's set can meet (NaN if it meets none)."""
+        r = self.regret[~np.isnan(self.regret)]
+        return float(r.max()) if len(r) else math.nan
+
+    @property
     def infeasible(self) -> float:
         """Share of budgets that no architecture of the proxy's set meets on the target."""
         return float(np.isnan(self.regret).mean()) if len(self.regret) else 0.0
@@ -244,6 +264,92 @@ def _pair(accuracy: ArrayLike, latency: ArrayLike, name: str) -> tuple[NDArray, 
             raise ValueError(f"{label} holds {'NaN' if np.isnan(a[k]) else f'an infinite value ({a[k]})'} at {k}; "
                              f"leave those architectures out")
     return acc, lat
+
+
+@dataclass(frozen=True)
+class PairReuse:
+    """`reuse` between two devices of a dataset (`reuse_pair`).
+
+    Attributes
+    ----------
+    rows : ndarray of intp, shape (k,)
+        The dataset's architectures measured on both devices, which the figures are over.
+    srcc : float
+        SRCC of the proxy's latency (or the predictor's) with the target's over `rows`.
+    reuse : Reuse
+        The reuse figures; its index sets are positions in `rows`.
+    """
+
+    rows: NDArray[np.intp]
+    srcc: float
+    reuse: Reuse
+
+
+def reuse_pair(dataset: Dataset | str, proxy: str, target: str, *, predictor: Any = None) -> PairReuse:
+    """`reuse` of the Pareto set found with device `proxy`'s measured latency (or `predictor`'s,
+    e.g. an adapted one, standing in for it) on device `target` of `dataset`, over the
+    architectures that have both latencies; the dataset needs accuracies.
+
+    >>> from oneproxy import datasets
+    >>> r = reuse_pair(datasets.load("nb201"), "gold_6240", "pixel3")
+    >>> len(r.rows), round(r.reuse.hv_ratio, 3)
+    (15625, 0.993)
+    """
+    ds = load_dataset(dataset) if isinstance(dataset, str) else dataset
+    if ds.accuracy is None:
+        raise ValueError(f"dataset {ds.name!r} has no accuracies; reuse needs them")
+    x, y = ds.latency_of(proxy), ds.latency_of(target)
+    if predictor is not None:
+        x = np.asarray(predictor.predict(ds.choices), dtype=np.float64)
+    rows = np.flatnonzero(~np.isnan(x) & ~np.isnan(y))
+    return PairReuse(rows, float(spearman(x[rows], y[rows])), reuse(ds.accuracy[rows], x[rows], y[rows]))
+
+
+# ---------------------------------------------------------------------------- adapting one pair
+
+@dataclass(frozen=True)
+class PairAdaptation:
+    """A proxy's predictor adapted to a target device of a dataset (`adapt_pair`).
+
+    Attributes
+    ----------
+    model : AdaptedLatency
+        The adapted predictor (``model.candidates``: each method's CV SRCC and lambda).
+    drawn : ndarray of intp, shape (samples,)
+        The target's rows it was adapted from.
+    test : ndarray of intp
+        The target's other rows, those the proxy has too: where `before` and `after` are measured.
+    before, after : float
+        SRCC with the target's latency on `test`: of the proxy's measured latency, and of the
+        adapted predictor's.
+    """
+
+    model: AdaptedLatency
+    drawn: NDArray[np.intp]
+    test: NDArray[np.intp]
+    before: float
+    after: float
+
+
+def adapt_pair(dataset: Dataset | str, proxy: str, target: str, samples: int = 70, seed: int = 0
+               ) -> PairAdaptation:
+    """Adapt device `proxy`'s `linear_latency` (fitted on all its rows) to device `target` of
+    `dataset` from `samples` of the target's measured rows (`split` with `seed`), and measure the
+    SRCC before and after on the target's other rows.
+
+    >>> a = adapt_pair("nb201-oneproxy", "eagle_gtx", "true_vpu", samples=40)
+    >>> len(a.drawn), a.after > a.before
+    (40, True)
+    """
+    ds = load_dataset(dataset) if isinstance(dataset, str) else dataset
+    x, y = ds.latency_of(proxy), ds.latency_of(target)
+    measured = int(np.count_nonzero(~np.isnan(y)))
+    samples = _arguments.integer(samples, "samples", 1, measured - 1)
+    drawn, test = split(y, samples, _arguments.seed(seed))
+    test = test[~np.isnan(x[test])]
+    model = adapt(linear_latency(ds, proxy), ds.choices[drawn], y[drawn], seed=seed)
+    return PairAdaptation(model, drawn, test, float(spearman(x[test], y[test])),
+                          float(spearman(model.predict(ds.choices[test]), y[test])))
 
 
 # ---------------------------------------------------------------------------- study
@@ -458,3 +564,75 @@ def samples_curve(dataset: Dataset | str, sizes: Sequence[int] = (10, 20, 30, 50
         if progress is not None:
             progress(k + 1, len(sizes))
     return {key: np.array(v, dtype=np.float64) for key, v in out.items()}
+
+
+# ---------------------------------------------------------------------------- objectives by name
+
+@dataclass(frozen=True)
+class NamedObjectives:
+    """A search's objectives from their names (`named_objectives`), for `oneproxy.scan.scan`,
+    `oneproxy.scan.exact_front` or `oneproxy.search.evolve` as ``(space, objectives, sense)``.
+
+    Attributes
+    ----------
+    space : Space
+        The space to search: the one named, or once-for-all's at `RESOLUTIONS` when
+        ``"accuracy"`` or ``"note10"`` is among the names.
+    names : tuple of str
+    objectives : list of predictors
+        One per name, in order.
+    sense : list of {"min", "max"}
+        One per name.
+    """
+
+    space: Space
+    names: tuple[str, ...]
+    objectives: list[Objective]
+    sense: list[str]
+
+
+def named_objectives(space: str, names: Sequence[str], dataset: Dataset | str | None = None,
+                     sense: Sequence[str] | None = None) -> NamedObjectives:
+    """Objectives of a search over `space` (a registry name: ``"nb201"``, ``"fbnet"``,
+    ``"ofa-mbv3"``) by name, as ``oneproxy scan``, ``search`` and ``front`` take them.
+
+    Each of `names` is a device of `dataset` (its `linear_latency`, ms; the dataset defaults to
+    the space's own bundled one, loaded only when a device is named), a saved predictor's path
+    (ending ``.npz``, `oneproxy.predictors.load`), or, on ofa-mbv3, ``"accuracy"`` or
+    ``"note10"``: once-for-all's accuracy predictor (fraction of top-1) and the Samsung Note10
+    table (ms), which restrict the space to the table's `RESOLUTIONS`. `sense` defaults to
+    ``"max"`` for ``"accuracy"`` and ``"min"`` for every other name (`oneproxy.objectives.check`
+    checks it against the objectives).
+
+    >>> named = named_objectives("ofa-mbv3", ["accuracy", "note10"])
+    >>> named.space.resolutions[0], named.sense
+    (160, ['max', 'min'])
+    """
+    names = tuple(names)
+    if not names:
+        raise ValueError("names must hold at least one objective, got none")
+    own = get_space(space)
+    ofa = OFAMobileNetV3(RESOLUTIONS) if own.name == "ofa-mbv3" and any(
+        n in ("accuracy", "note10") for n in names) else None
+    target = own if ofa is None else ofa
+    objs: list[Objective] = []
+    for name in names:
+        if ofa is not None and name == "accuracy":
+            objs.append(ofa_accuracy(ofa))
+        elif ofa is not None and name == "note10":
+            objs.append(ofa_note10_latency(ofa))
+        elif name.endswith(".npz"):
+            objs.append(load_predictor(name))
+        else:
+            objs.append(_device_objective(space if dataset is None else dataset, name, target))
+    chosen = [("max" if n == "accuracy" else "min") for n in names] if sense is None else list(sense)
+    return NamedObjectives(target, names, objs, chosen)
+
+
+def _device_objective(dataset: Dataset | str, name: str, space: Space) -> LinearLatency:
+    """`linear_latency` of device `name` of `dataset`, which must be over `space`."""
+    ds = load_dataset(dataset) if isinstance(dataset, str) else dataset
+    if ds.space != space:
+        raise ValueError(f"objective {name!r}: devices of {ds.name} are over {ds.space!r}, not "
+                         f"{space!r} (with 'accuracy'/'note10' the space is 160-224 px)")
+    return linear_latency(ds, name)
