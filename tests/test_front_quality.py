@@ -424,7 +424,7 @@ def test_archive_ids_beyond_64_bits_and_bad_input():
 def test_bad_input():
     with pytest.raises(ValueError, match="ref must have one value per objective"):
         hypervolume([[1, 2]], [3])
-    with pytest.raises(ValueError, match="ref contains NaN"):
+    with pytest.raises(ValueError, match="ref has NaN at 1"):
         hypervolume([[1, 2]], [3, np.nan])
     with pytest.raises(ValueError, match="F has NaN in row 0"):
         hypervolume([[np.nan, 2]], [3, 3])

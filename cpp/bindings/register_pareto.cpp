@@ -76,6 +76,8 @@ double hypervolume(const Matrix& F, const Matrix& ref) {
     if (static_cast<std::size_t>(ref.size()) != m)
         throw py::value_error("ref must have one value per objective (" + std::to_string(m) +
                               "), got " + std::to_string(ref.size()));
+    require_no_nan_rows(F.data(), n, m, "F");  // here, not in Python: two NumPy reductions cost
+    require_no_nan(ref.data(), m, "ref");      // more than a 100-point 4-D volume takes
     // m >= 4 can take minutes: every 20 ms of work the GIL is taken back to check for signals,
     // and Ctrl-C stops the computation with KeyboardInterrupt.
     bool interrupted = false;

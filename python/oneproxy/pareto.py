@@ -117,15 +117,14 @@ def _negated(arr: NDArray[np.float64], maximise: list[bool]) -> NDArray[np.float
 
 
 def _reference_point(ref: ArrayLike, maximise: list[bool]) -> NDArray[np.float64]:
-    """Checked ref (one value per objective) with its maximised objectives negated."""
+    """Checked ref (one value per objective) with its maximised objectives negated (NaN is left
+    to the core, which finds it in no time)."""
     r = np.asarray(ref)
     if r.dtype.kind not in "biuf":
         raise TypeError(f"ref must hold real numbers, got dtype {r.dtype}")
     if r.shape != (len(maximise),):
         raise ValueError(f"ref must have one value per objective ({len(maximise)}), got shape {r.shape}")
     r = np.ascontiguousarray(r, dtype=np.float64)
-    if np.isnan(r.min()):
-        raise ValueError("ref contains NaN")
     return _negated(r, maximise)
 
 
@@ -155,7 +154,7 @@ def hypervolume(F: ArrayLike, ref: ArrayLike, sense: Sequence[str] | None = None
     >>> hypervolume([[1, 3], [2, 2], [3, 1]], ref=[4, 4])
     6.0
     """
-    arr, maximise = _objectives(F, sense)
+    arr, maximise = _objectives(F, sense, check_nan=False)  # the core checks F and ref for NaN
     return _core.hypervolume(_negated(arr, maximise), _reference_point(ref, maximise))
 
 
