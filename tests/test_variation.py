@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from oneproxy import _core
-from oneproxy.search import _Archive
 from oneproxy.spaces import FBNet, NASBench201, OFAMobileNetV3
 
 OFA = OFAMobileNetV3(range(160, 225, 4))
@@ -50,13 +49,17 @@ def test_mutation_rate_is_per_entry(rate):
     (binomial bounds at 5 standard deviations), independently of its position."""
     n, P = 4000, 46
     c = np.zeros((n, P), dtype=np.uint8)
-    _core.mutate(c, 7, rate, np.full(P, 3, dtype=np.int64), np.full(P, -1, dtype=np.int64),
-                 np.zeros(P, dtype=np.int64), False)
+    _core.mutate(c, 7, rate, free_layout(P, 3), False)
     changed = c != 0
     sd = np.sqrt(rate * (1 - rate) / changed.size)
     assert abs(changed.mean() - rate) <= 5 * sd + 1e-12
     per_column = changed.mean(axis=0)
     assert np.abs(per_column - rate).max() <= 5 * np.sqrt(rate * (1 - rate) / n) + 1e-12
+
+
+def free_layout(P, codes):
+    """P positions of `codes` codes each, all always used."""
+    return _core.Layout(np.full(P, codes, dtype=np.int64), np.full(P, -1, dtype=np.int64), np.zeros(P, dtype=np.int64))
 
 
 def plain_xoshiro256starstar(seed, n):
@@ -86,8 +89,7 @@ def plain_xoshiro256starstar(seed, n):
 def _mutations(seed, rows, P, rate, at_least_one):
     """Rows of zeros (rows, P) mutated among 2 codes (so every draw changes an entry)."""
     c = np.zeros((rows, P), dtype=np.uint8)
-    _core.mutate(c, seed, rate, np.full(P, 2, dtype=np.int64), np.full(P, -1, dtype=np.int64),
-                 np.zeros(P, dtype=np.int64), False, at_least_one)
+    _core.mutate(c, seed, rate, free_layout(P, 2), False, at_least_one)
     return c
 
 
@@ -137,11 +139,11 @@ def test_crossover_coins_are_fair_past_64_columns():
     assert abs(np.corrcoef(out[:, 63], out[:, 64])[0, 1]) < 0.05
 
 
-def test_archive_finds_every_row_once():
+def test_evaluated_finds_every_row_once():
     """Positions agree with a dict of row bytes, through growth (rehashing) and adversarial rows
-    that differ in a single entry."""
+    that differ in a single entry; values are NaN until recorded."""
     rng = np.random.default_rng(4)
-    archive = _Archive(46, 2, capacity=8)
+    evaluated = _core.Evaluated(46, 2)
     seen: dict[bytes, int] = {}
     base = OFA.canonical(OFA.sample_genotypes(1, rng))[0]
     for batch in range(30):
@@ -150,36 +152,88 @@ def test_archive_finds_every_row_once():
         cols = rng.integers(6, 46, 20)
         near[np.arange(20), cols] = (near[np.arange(20), cols] + 1) % 3  # one entry changed (unused: equal)
         rows = np.concatenate([rows, OFA.canonical(near), rows[:5]])
-        where = archive.add(rows)
+        where = evaluated.add(rows)
         for row, w in zip(rows, where):
             assert seen.setdefault(row.tobytes(), int(w)) == w
-        assert archive.n == len(seen)
-        np.testing.assert_array_equal(archive.rows[where], rows)
+        assert len(evaluated) == len(seen)
+        np.testing.assert_array_equal(evaluated.rows[where], rows)
+        np.testing.assert_array_equal(evaluated.rows_since(len(seen) - 3), evaluated.rows[-3:])
+    assert np.isnan(evaluated.F).all() and np.isnan(evaluated.cv).all()
+    F = rng.random((len(seen), 2))
+    evaluated.record(0, F[:10], np.zeros(10))
+    evaluated.record(10, F[10:], np.ones(len(seen) - 10))
+    np.testing.assert_array_equal(evaluated.F, F)
+    assert evaluated.cv.tolist() == [0.0] * 10 + [1.0] * (len(seen) - 10)
 
 
-def generation(pop, F, cv, children, seed, crossover_rate=0.5, mutation_rate=0.05, archive=None):
+def test_evaluated_refuses_bad_input():
+    evaluated = _core.Evaluated(46, 2)
+    evaluated.add(OFA.canonical(OFA.sample_genotypes(4, seed=1)))
+    for call, error, message in (
+            (lambda: evaluated.add(np.zeros((2, 46), dtype=np.int64)), TypeError, "rows must have dtype uint8, got int64"),
+            (lambda: evaluated.add(np.zeros((2, 45), dtype=np.uint8)), ValueError, "rows must have 46 columns"),
+            (lambda: evaluated.add(np.zeros(46, dtype=np.uint8)), ValueError, "rows must be 2-dimensional"),
+            (lambda: evaluated.add([[0] * 46]), TypeError, "rows must be a NumPy array, got list"),
+            (lambda: evaluated.record(3, np.zeros((2, 2)), np.zeros(2)), ValueError, "exceeds the 4 rows"),
+            (lambda: evaluated.rows_since(5), ValueError, "start = 5 exceeds the 4 rows"),
+            (lambda: evaluated.record(0, np.zeros((2, 3)), np.zeros(2)), ValueError, "F must have 2 columns"),
+            (lambda: evaluated.record(0, np.zeros((2, 2)), np.zeros(3)), ValueError, "cv must have one entry per row"),
+            (lambda: evaluated.record(0, np.array([[0.0, np.nan]]), np.zeros(1)), ValueError, "F has NaN in row 0"),
+            (lambda: evaluated.record(0, np.zeros((1, 2)), np.array([np.nan])), ValueError, "cv has NaN at 0"),
+            (lambda: evaluated.record(0, np.zeros((1, 2), dtype=str), np.zeros(1)), TypeError, "F must hold real numbers"),
+            (lambda: _core.Evaluated(0, 2), ValueError, "n_positions must be >= 1, got 0"),
+            (lambda: _core.Evaluated(46, 0), ValueError, "n_objectives must be >= 1, got 0")):
+        with pytest.raises(error, match=message):
+            call()
+    assert len(evaluated) == 4 and np.isnan(evaluated.F).all()  # unchanged by what it refused
+
+
+def test_layout_is_checked_and_pickles():
+    import pickle
+
+    again = pickle.loads(pickle.dumps(OFA.layout))
+    g = OFA.sample_genotypes(100, seed=3)
+    np.testing.assert_array_equal(_core.canonical(g, again), OFA.canonical(g))
+    for name in ("n_choices", "switch", "threshold"):
+        np.testing.assert_array_equal(getattr(again, name), getattr(OFA.layout, name))
+    P = 4
+    good = dict(n_choices=np.full(P, 3, dtype=np.int64), switch=np.full(P, -1, dtype=np.int64),
+                threshold=np.zeros(P, dtype=np.int64))
+    assert _core.Layout(**good).n_positions == P
+    for change, error, message in (
+            (dict(n_choices=np.full(P, 3.0)), TypeError, "n_choices must have dtype int64, got float64"),
+            (dict(switch=np.full(P - 1, -1, dtype=np.int64)), ValueError, "switch must have one entry per position"),
+            (dict(n_choices=np.array([3, 0, 3, 3], dtype=np.int64)), ValueError, "n_choices must be in 1-256, got 0 at 1"),
+            (dict(switch=np.array([-1, 4, -1, -1], dtype=np.int64)), ValueError, "switch must name a position")):
+        with pytest.raises(error, match=message):
+            _core.Layout(**{**good, **change})
+    with pytest.raises(ValueError, match="c must have 46 columns"):
+        _core.canonical(np.zeros((1, 6), dtype=np.uint8), OFA.layout)
+
+
+def generation(pop, F, cv, children, seed, crossover_rate=0.5, mutation_rate=0.05, evaluated=None):
     """One `nsga2_generation` over the genotypes `pop` with values F (minimised) and violations
-    cv: (survivors and children, their archive positions, survivor count, hypervolume, archive)."""
-    if archive is None:
-        archive = _Archive(46, F.shape[1], capacity=4 * len(pop) + children)
-    at = archive.add(OFA.canonical(pop))
-    archive.F[at], archive.cv[at] = F, cv
-    archive.reserve(children)
-    members, members_at, survived, hv, archive.n = _core.nsga2_generation(
-        pop, at, archive.F, archive.cv, len(pop), np.full(F.shape[1], 10.0), children, crossover_rate,
-        mutation_rate, 20, OFA.n_choices, *OFA.activation, archive.rows, archive.n, archive.table, seed)
-    return members, members_at, survived, hv, archive
+    cv: (survivors and children, their positions, survivor count, hypervolume, evaluated)."""
+    if evaluated is None:
+        evaluated = _core.Evaluated(46, F.shape[1])
+    at = evaluated.add(OFA.canonical(pop))
+    for i, e in enumerate(at):
+        evaluated.record(int(e), F[i:i + 1], cv[i:i + 1])
+    members, members_at, survived, hv = _core.nsga2_generation(
+        pop, at, evaluated, OFA.layout, _core.Breeding(crossover_rate, mutation_rate, 20), len(pop),
+        np.full(F.shape[1], 10.0), children, seed)
+    return members, members_at, survived, hv, evaluated
 
 
 def test_offspring_are_new_distinct_and_recorded():
     rng = np.random.default_rng(5)
     pop = OFA.sample_genotypes(40, rng)
     F = rng.random((40, 2))
-    members, at, survived, _, archive = generation(pop, F, np.zeros(40), 40, 11)
+    members, at, survived, _, evaluated = generation(pop, F, np.zeros(40), 40, 11)
     kids, kids_at = members[survived:], at[survived:]
-    pop_at = archive.add(OFA.canonical(pop))
-    assert survived == 40 and len(kids) == 40 and archive.n == 80
-    np.testing.assert_array_equal(archive.rows[kids_at], OFA.canonical(kids))
+    pop_at = evaluated.add(OFA.canonical(pop))
+    assert survived == 40 and len(kids) == 40 and len(evaluated) == 80
+    np.testing.assert_array_equal(evaluated.rows[kids_at], OFA.canonical(kids))
     assert len(set(kids_at.tolist())) == 40 and not set(kids_at.tolist()) & set(pop_at.tolist())
     assert (kids < OFA.n_choices).all()
     # every child is a mix of two population genotypes plus a few mutated entries
@@ -191,24 +245,24 @@ def test_offspring_are_new_distinct_and_recorded():
 
 
 def test_children_already_evaluated_keep_their_position():
-    """A child that an earlier generation evaluated is found in the archive (not added again)."""
+    """A child that an earlier generation evaluated is found in `evaluated` (not added again)."""
     rng = np.random.default_rng(8)
     pop = OFA.sample_genotypes(30, rng)
     F = rng.random((30, 2))
-    first, first_at, survived, _, archive = generation(pop, F, np.zeros(30), 30, 4)
-    n = archive.n
-    again, again_at, _, _, archive = generation(pop, F, np.zeros(30), 30, 4, archive=archive)
+    first, first_at, survived, _, evaluated = generation(pop, F, np.zeros(30), 30, 4)
+    n = len(evaluated)
+    again, again_at, _, _, evaluated = generation(pop, F, np.zeros(30), 30, 4, evaluated=evaluated)
     np.testing.assert_array_equal(again, first)  # the same draws ...
     np.testing.assert_array_equal(again_at, first_at)  # ... found where they were
-    assert archive.n == n
+    assert len(evaluated) == n
 
 
 def test_offspring_give_up_when_nothing_new_can_be_made():
     """Without crossover or mutation every child copies a parent: the step stops after its
     attempts with no child instead of looping forever."""
     pop = OFA.sample_genotypes(8, seed=6)
-    members, at, survived, _, archive = generation(pop, np.zeros((8, 2)), np.zeros(8), 8, 1, 0.0, 0.0)
-    assert survived == 8 and len(members) == 8 and archive.n == 8
+    members, at, survived, _, evaluated = generation(pop, np.zeros((8, 2)), np.zeros(8), 8, 1, 0.0, 0.0)
+    assert survived == 8 and len(members) == 8 and len(evaluated) == 8
 
 
 def test_tournament_prefers_feasible_then_dominating_then_crowded():
@@ -234,12 +288,12 @@ def test_generation_keeps_the_best_and_measures_them():
     pop = OFA.sample_genotypes(60, rng)
     F = rng.random((60, 2))
     cv = np.where(rng.random(60) < 0.2, rng.random(60), 0.0)
-    archive = _Archive(46, 2, capacity=200)
-    at = archive.add(OFA.canonical(pop))
-    archive.F[at], archive.cv[at] = F, cv
-    members, members_at, survived, hv, _ = _core.nsga2_generation(
-        pop, at, archive.F, archive.cv, 25, np.array([1.0, 1.0]), 0, 0.3, 0.01, 20, OFA.n_choices, OFA.activation[0],
-        OFA.activation[1], archive.rows, archive.n, archive.table, 1)
+    evaluated = _core.Evaluated(46, 2)
+    at = evaluated.add(OFA.canonical(pop))
+    assert at.tolist() == list(range(60))
+    evaluated.record(0, F, cv)
+    members, members_at, survived, hv = _core.nsga2_generation(
+        pop, at, evaluated, OFA.layout, _core.Breeding(0.3, 0.01, 20), 25, np.array([1.0, 1.0]), 0, 1)
     keep, _ = _core.survivors(F, cv, 25)
     assert survived == 25
     np.testing.assert_array_equal(members, pop[keep])
@@ -259,31 +313,38 @@ def plain_hypervolume_2d(F, ref):
     return area
 
 
-def test_generation_refuses_bad_archives():
+def test_generation_refuses_bad_arguments():
     pop = OFA.sample_genotypes(4, seed=1)
-    archive = _Archive(46, 2, capacity=8)
-    at = archive.add(OFA.canonical(pop))
-    archive.F[at], archive.cv[at] = 0.0, 0.0
-    args = dict(genotypes=pop, at=at, F_all=archive.F, cv_all=archive.cv, n=4, ref=np.ones(2), children=4,
-                crossover_rate=0.3, mutation_rate=0.1, attempts=20, n_choices=OFA.n_choices, switch=OFA.activation[0],
-                threshold=OFA.activation[1], store=archive.rows, n_store=archive.n, table=archive.table, seed=0)
-    with pytest.raises(ValueError, match="no room"):
-        _core.nsga2_generation(**{**args, "children": 5})
-    with pytest.raises(ValueError, match="outside the archive"):
-        _core.nsga2_generation(**{**args, "at": at + 4})
-    archive.F[at[1], 0] = np.nan
-    with pytest.raises(ValueError, match="NaN"):
-        _core.nsga2_generation(**args)
-    with pytest.raises(TypeError):  # a copy would be written instead of the archive: refused
-        _core.nsga2_generation(**{**args, "store": archive.rows.astype(np.int64)})
+    evaluated = _core.Evaluated(46, 2)
+    at = evaluated.add(OFA.canonical(pop))
+    evaluated.record(0, np.zeros((3, 2)), np.zeros(3))  # the last member's values are missing
+    args = dict(genotypes=pop[:3], at=at[:3], evaluated=evaluated, layout=OFA.layout,
+                breeding=_core.Breeding(0.3, 0.1, 20), n=3, ref=np.ones(2), children=0, seed=0)
+    assert _core.nsga2_generation(**args)[2] == 3
+    for change, error, message in (
+            (dict(genotypes=pop, at=at), ValueError, "no values recorded for the member at 3"),
+            (dict(at=at[:3] + 4), ValueError, r"at\[0\] = 4 is not a position in evaluated"),
+            (dict(at=at[:2]), ValueError, "at must have one entry per genotype"),
+            (dict(ref=np.ones(3)), ValueError, "ref must have one entry per objective"),
+            (dict(evaluated=_core.Evaluated(6, 2)), ValueError, "evaluated must hold rows of 46 positions"),
+            (dict(layout=NASBench201().layout), ValueError, "genotypes must have 6 columns"),
+            (dict(evaluated=pop), TypeError, "incompatible function arguments"),
+            (dict(breeding=(0.3, 0.1, 20)), TypeError, "incompatible function arguments")):
+        with pytest.raises(error, match=message):
+            _core.nsga2_generation(**{**args, **change})
+    for rates, message in (((1.5, 0.1), "crossover_rate must be in"), ((0.3, -0.1), "mutation_rate must be in")):
+        with pytest.raises(ValueError, match=message):
+            _core.Breeding(*rates, 20)
 
 
 def test_hash_spreads_rows():
     """20,000 distinct once-for-all rows in a table of 65,536 slots leave only short runs of
     occupied slots (a hash that collapses rows to a few values makes runs of hundreds)."""
     rows = np.unique(OFA.canonical(OFA.sample_genotypes(20_000, seed=1)), axis=0)
-    table = np.full(1 << 16, -1, dtype=np.int64)
-    _core.archive_add(rows, np.zeros_like(rows), 0, table)
+    evaluated = _core.Evaluated(46, 2)
+    evaluated.add(rows)
+    table = evaluated.table
+    assert len(table) == 1 << 16
     occupied = np.r_[0, (table >= 0).astype(int), 0]
     edges = np.flatnonzero(np.diff(occupied))
     runs = edges[1::2] - edges[::2]
@@ -291,21 +352,19 @@ def test_hash_spreads_rows():
 
 
 def test_operators_give_the_same_rows_from_several_threads():
-    """crossover, mutate, canonical, active and archive_add release the GIL: called from four
+    """crossover, mutate, canonical, active and Evaluated.add release the GIL: called from four
     threads at once on their own arrays, each gives what it gives alone."""
     from concurrent.futures import ThreadPoolExecutor
-
-    n_choices, switch, threshold = OFA.n_choices, OFA.activation[0], OFA.activation[1]
 
     def operators(seed):
         a, b = OFA.sample_genotypes(3000, seed=seed), OFA.sample_genotypes(3000, seed=seed + 100)
         child = _core.crossover(a, b, seed)
-        _core.mutate(child, seed, 0.1, n_choices, switch, threshold, True)
-        canon = _core.canonical(child, n_choices, switch, threshold)
-        used = _core.active(child, n_choices, switch, threshold)
-        store, table = np.zeros_like(canon), np.full(1 << 13, -1, dtype=np.int64)
-        where, n = _core.archive_add(canon, store, 0, table)
-        return child, canon, used, where, n, store[:n]
+        _core.mutate(child, seed, 0.1, OFA.layout, True)
+        canon = _core.canonical(child, OFA.layout)
+        used = _core.active(child, OFA.layout)
+        evaluated = _core.Evaluated(46, 2)
+        where = evaluated.add(canon)
+        return child, canon, used, where, evaluated.rows
 
     alone = [operators(seed) for seed in range(4)]
     with ThreadPoolExecutor(4) as pool:

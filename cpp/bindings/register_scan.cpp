@@ -135,12 +135,7 @@ py::tuple scan_additive(const Matrix& tables, const Radix& radix, const Matrix& 
     const auto F = static_cast<py::ssize_t>(result.ids.size());
     py::array_t<double> points({F, static_cast<py::ssize_t>(pr.objectives)});
     std::copy(result.points.begin(), result.points.end(), points.mutable_data());
-    py::array_t<std::uint64_t> hi(F), lo(F);
-    for (py::ssize_t i = 0; i < F; ++i) {
-        hi.mutable_data()[i] = static_cast<std::uint64_t>(result.ids[i] >> 64);
-        lo.mutable_data()[i] = static_cast<std::uint64_t>(result.ids[i]);
-    }
-    return py::make_tuple(points, hi, lo, result.evaluated);
+    return py::make_tuple(points, words(result.ids, true), words(result.ids, false), result.evaluated);
 }
 
 }  // namespace

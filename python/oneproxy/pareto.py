@@ -259,6 +259,9 @@ class ParetoArchive:
     converting ids, which would turn 3 into '3' or round 2**53 + 1 (a list that mixes kinds
     within one batch is kept as an object array, as it is).
 
+    The front lives in the compiled core (``oneproxy/archive.hpp``, the archive the scans use
+    too): a batch costs one non-dominated filter over the archive and the batch.
+
     Parameters
     ----------
     n_objectives : int
@@ -279,15 +282,17 @@ class ParetoArchive:
 
     def __init__(self, n_objectives: int, sense: Sequence[str] | None = None) -> None:
         self.n_objectives = _arguments.integer(n_objectives, "n_objectives", 1)
-        _objectives(np.zeros((0, self.n_objectives)), sense)  # checks sense
+        _, self._maximise = _objectives(np.zeros((0, self.n_objectives)), sense)  # checks sense
         self.sense = None if sense is None else tuple(sense)
-        self._front = np.zeros((0, self.n_objectives))
-        self._ids: np.ndarray = np.zeros(0, dtype=np.int64)
+        self._archive = _core.ParetoArchive(self.n_objectives, copies="per_tag")  # minimised, a tag per id
+        self._ids: np.ndarray = np.zeros(0, dtype=np.int64)  # in the core archive's order
+        self._tags: dict[object, int] = {}  # the tags of ids that are not 64-bit integers
+        self._next_tag = _FIRST_COUNTED_TAG
 
     @property
     def front(self) -> NDArray[np.float64]:
         """Objectives of the archived points, shape (len, m) (a copy)."""
-        return self._front.copy()
+        return _negated(self._archive.points, self._maximise)
 
     @property
     def ids(self) -> np.ndarray:
@@ -320,16 +325,13 @@ class ParetoArchive:
             raise ValueError(f"ids must have one entry per row of F ({batch.shape[0]}), got shape {new_ids.shape}")
         if batch.shape[0] == 0:
             return 0
-        front = np.vstack([self._front, batch])
         all_ids = _joined_ids(self._ids if len(self) else None, new_ids)
-        keep = is_nondominated(front, self.sense)
-        seen: set[tuple[tuple[float, ...], object]] = set()
-        for i in np.flatnonzero(keep):  # one copy of each (objectives, id) pair; as floats, -0.0 == 0.0
-            pair = (tuple(front[i].tolist()), all_ids[i])
-            keep[i] = pair not in seen
-            seen.add(pair)
-        self._front, self._ids = front[keep], all_ids[keep]
-        return int(keep[len(keep) - batch.shape[0]:].sum())
+        first_new = len(all_ids) - batch.shape[0]
+        tags, tags_hi = self._tags_of(all_ids[first_new:])
+        kept = self._archive.add(_negated(batch, self._maximise), tags, tags_hi)
+        self._ids = all_ids[kept]
+        self._forget_dropped_ids()
+        return int((kept >= first_new).sum())
 
     def merge(self, other: ParetoArchive) -> int:
         """Add another archive's points (same objectives and senses); returns how many stay."""
@@ -337,12 +339,41 @@ class ParetoArchive:
             raise TypeError(f"other must be a ParetoArchive, got {type(other).__name__}")
         if (other.n_objectives, other.sense) != (self.n_objectives, self.sense):
             raise ValueError("archives must have the same n_objectives and sense to merge")
-        return self.add(other._front, other._ids)
+        return self.add(other.front, other._ids)
+
+    def _tags_of(self, ids: np.ndarray) -> tuple[NDArray[np.uint64], NDArray[np.uint64]]:
+        """The core's 128-bit tags of `ids` as (low, high) words, equal for equal ids: a 64-bit
+        integer's own value (two's complement), another id's number in `_tags`."""
+        if ids.dtype == np.int64:
+            return ids.view(np.uint64), np.where(ids < 0, np.uint64(_M64), np.uint64(0))
+        if ids.dtype == np.uint64:
+            return ids, np.zeros(len(ids), dtype=np.uint64)
+        tags = [self._tag(v) for v in ids.tolist()]
+        return (np.array([t & _M64 for t in tags], dtype=np.uint64),
+                np.array([t >> 64 for t in tags], dtype=np.uint64))
+
+    def _tag(self, v: object) -> int:
+        tag = self._tags.get(v)
+        if tag is None:
+            if isinstance(v, numbers.Integral) and not isinstance(v, bool) and -(1 << 63) <= int(v) < (1 << 64):
+                tag = int(v) & _M128  # as an int64 or uint64 id of the same value
+            else:
+                tag, self._next_tag = self._next_tag, self._next_tag + 1
+            self._tags[v] = tag
+        return tag
+
+    def _forget_dropped_ids(self) -> None:
+        """Keep `_tags` to about the archived ids (a stream of ids must not grow it forever)."""
+        if len(self._tags) > 2 * len(self._ids) + 1024:
+            tags = (self._archive.tags_hi.astype(object) << 64) | self._archive.tags.astype(object)
+            self._tags = dict(zip(self._ids.tolist(), tags.tolist()))
 
     def __repr__(self) -> str:
         return f"ParetoArchive({len(self)} points, {self.n_objectives} objectives)"
 
 
+_M64, _M128 = (1 << 64) - 1, (1 << 128) - 1
+_FIRST_COUNTED_TAG = 1 << 64  # above the tags of uint64 ids, below those of negative int64 ids
 _ID_KINDS = {"integers": "integers", "U": "strings", "S": "bytes", "f": "floats", "b": "bools", "O": "objects"}
 
 

@@ -85,36 +85,15 @@ class ScanResult:
     space: Space
 
 
-# ---------------------------------------------------------------------------- the archive
-
-class _Archive:
-    """Running front of minimised points with (hi, lo) indices; duplicates kept."""
-
-    def __init__(self, m: int) -> None:
-        self.points = np.zeros((0, m))
-        self.hi = np.zeros(0, dtype=np.uint64)
-        self.lo = np.zeros(0, dtype=np.uint64)
-
-    def add(self, points: NDArray, hi: NDArray, lo: NDArray) -> None:
-        if not len(points):
-            return
-        P = np.concatenate([self.points, points])
-        H = np.concatenate([self.hi, np.asarray(hi, dtype=np.uint64)])
-        L = np.concatenate([self.lo, np.asarray(lo, dtype=np.uint64)])
-        if np.isnan(P).any():
-            raise ValueError("an objective returned NaN")
-        keep = is_nondominated(P)
-        self.points, self.hi, self.lo = P[keep], H[keep], L[keep]
-
-
 # ---------------------------------------------------------------------------- checkpoints
 
 @dataclass
 class _State:
     """Where a scan stands: candidates done from the start of its range or sample (`position`),
-    how many were evaluated, its front, the seconds earlier runs spent, and whether it finished."""
+    how many were evaluated, its front (minimised points tagged with their (hi, lo) indices), the
+    seconds earlier runs spent, and whether it finished."""
 
-    archive: _Archive
+    archive: _core.ParetoArchive
     position: int = 0
     evaluated: int = 0
     spent: float = 0.0
@@ -134,14 +113,14 @@ class _Checkpoint:
             self.path, "scan", self.fingerprint, what="scan (space, objectives, senses, range or sample)",
             fields=("position", "evaluated", "seconds", "done"),
             expected={"points": ("f", (None, m)), "hi": ("u", (None,)), "lo": ("u", (None,))})
+        archive = _core.ParetoArchive(m)
         if saved is None:
-            return _State(_Archive(m))
+            return _State(archive)
         header, z = saved
         if not len(z["points"]) == len(z["hi"]) == len(z["lo"]):
             raise checkpoints.CheckpointError(f"checkpoint {str(self.path)!r} cannot be used: its arrays differ in "
                                               f"length; delete it, or rerun without it")
-        archive = _Archive(m)
-        archive.points, archive.hi, archive.lo = z["points"], z["hi"], z["lo"]
+        archive.add(z["points"], z["lo"].astype(np.uint64, copy=False), z["hi"].astype(np.uint64, copy=False))
         return _State(archive, int(header["position"]), int(header["evaluated"]), float(header["seconds"]),
                       header["done"])
 
@@ -150,7 +129,7 @@ class _Checkpoint:
             return
         header = {"position": str(state.position), "evaluated": state.evaluated, "seconds": seconds, "done": done}
         a = state.archive
-        checkpoints.save(self.path, "scan", self.fingerprint, header, points=a.points, hi=a.hi, lo=a.lo)
+        checkpoints.save(self.path, "scan", self.fingerprint, header, points=a.points, hi=a.tags_hi, lo=a.tags)
 
     def tick(self, state: _State) -> None:
         """Save if the last save is more than 2 s old."""
@@ -220,7 +199,7 @@ def scan(space: Space | str, objectives: Sequence[Objective], sense: Sequence[st
         space, objs, maximise, {"start": str(start), "stop": str(stop), "sample": sample, "seed": seed}), t0)
     state = ckpt.load(len(objs))
     if state.done:
-        return _result(space, state.archive, maximise, sign, state.evaluated, state.spent)
+        return _result(space, state.archive, sign, state.evaluated, state.spent)
     bar = Count(sample if sample is not None else stop - start, progress, state.position)
     if is_additive:
         problems = _problems(space, [a for a in adds if a is not None], sign)
@@ -236,7 +215,7 @@ def scan(space: Space | str, objectives: Sequence[Objective], sense: Sequence[st
     bar(state.evaluated, final=True)
     state.spent += time.perf_counter() - t0
     ckpt.save(state, state.spent, True)
-    return _result(space, state.archive, maximise, sign, state.evaluated, state.spent)
+    return _result(space, state.archive, sign, state.evaluated, state.spent)
 
 
 def _scan_segments(space: Space, objs: Sequence[Objective], sign: NDArray, problems: list[_Problem], start: int,
@@ -274,11 +253,19 @@ def _scan_batches(space: Space, objs: Sequence[Objective], sign: NDArray, start:
             lo = values + np.uint64(base_lo)
             hi = np.full(n, base_hi, dtype=np.uint64) + (lo < np.uint64(base_lo)).astype(np.uint64)
             c = space.decode((hi, lo))
-        state.archive.add(evaluate(objs, c) * sign, hi, lo)
+        state.archive.add(_values(objs, c) * sign, lo, hi)
         state.position += n
         state.evaluated += n
         bar(state.evaluated)
         ckpt.tick(state)
+
+
+def _values(objs: Sequence[Objective], c: NDArray[np.uint8]) -> NDArray[np.float64]:
+    """The objectives' values (n, m) on rows `c` (n, P); NaN refused."""
+    values = evaluate(objs, c)
+    if np.isnan(values).any():
+        raise ValueError("an objective returned NaN")
+    return values
 
 
 def _check_range(space: Space, start: Any, stop: Any, sample: Any) -> tuple[int, int, int | None]:
@@ -320,11 +307,11 @@ def _sampled_rows(space: Space, seed: int, first: int, n: int) -> NDArray[np.uin
     return np.concatenate(rows)
 
 
-def _result(space: Space, archive: _Archive, maximise: NDArray, sign: NDArray, evaluated: int,
+def _result(space: Space, archive: _core.ParetoArchive, sign: NDArray, evaluated: int,
             seconds: float) -> ScanResult:
     front = archive.points * sign
     order = np.lexsort(front.T[::-1]) if len(front) else np.zeros(0, dtype=np.intp)
-    hi, lo = archive.hi[order], archive.lo[order]
+    hi, lo = archive.tags_hi[order], archive.tags[order]
     if space.fits_64_bits:
         indices: NDArray[Any] = lo.copy()
     else:
@@ -356,7 +343,8 @@ def _problems(space: Space, adds: Sequence[Additive], sign: NDArray) -> list[_Pr
 
 
 def _scan_range(space: Space, objs: Sequence[Objective], sign: NDArray, problems: list[_Problem], start: int,
-                stop: int, threads: int | None, archive: _Archive, progress: Callable[[int], None] | None) -> int:
+                stop: int, threads: int | None, archive: _core.ParetoArchive,
+                progress: Callable[[int], None] | None) -> int:
     """Scan [start, stop) in C++ (split where digit 0 changes if the tables depend on it).
 
     The front and its values are those of ``predict``, bit for bit: the core's archive sums
@@ -383,8 +371,8 @@ def _scan_range(space: Space, objs: Sequence[Objective], sign: NDArray, problems
             lo = space.index_from_number(lo)
         again = [k for k in range(len(objs)) if not pr.exact[k]]
         if again and len(pts):
-            pts[:, again] = evaluate([objs[k] for k in again], space.decode((hi, lo))) * sign[again]
-        archive.add(pts, hi, lo)
+            pts[:, again] = _values([objs[k] for k in again], space.decode((hi, lo))) * sign[again]
+        archive.add(pts, lo, hi)
         done += int(n)
     return done
 
@@ -394,7 +382,7 @@ def _offset(report: Callable[[int], None], base: int, done: int) -> None:
 
 
 def _scan_dask(client: Any, space: Space, objs: Sequence[Objective], sign: NDArray, problems: list[_Problem],
-               start: int, stop: int, archive: _Archive, bar: Count, before: int) -> int:
+               start: int, stop: int, archive: _core.ParetoArchive, bar: Count, before: int) -> int:
     """Chunks of the range as Dask tasks, each returning its small archive; merged as they come."""
     from dask.distributed import Client, LocalCluster, as_completed
 
@@ -412,8 +400,8 @@ def _scan_dask(client: Any, space: Space, objs: Sequence[Objective], sign: NDArr
                    for a, b in zip(edges[:-1], edges[1:]) if b > a]
         evaluated = 0
         for future in as_completed(futures):
-            pts, hi, lo, n = future.result()
-            archive.add(pts, hi, lo)
+            chunk, n = future.result()
+            archive.merge(chunk)
             evaluated += n
             bar(before + evaluated)
         return evaluated
@@ -426,10 +414,10 @@ def _scan_dask(client: Any, space: Space, objs: Sequence[Objective], sign: NDArr
 
 
 def _dask_chunk(space: Space, objs: Sequence[Objective], sign: NDArray, problems: list[_Problem], start: int,
-                stop: int) -> tuple[NDArray, NDArray, NDArray, int]:
-    archive = _Archive(len(objs))
+                stop: int) -> tuple[_core.ParetoArchive, int]:
+    archive = _core.ParetoArchive(len(objs))
     n = _scan_range(space, objs, sign, problems, start, stop, None, archive, None)  # None: the worker's threads
-    return archive.points, archive.hi, archive.lo, n
+    return archive, n
 
 
 # ---------------------------------------------------------------------------- exact fronts
@@ -454,7 +442,7 @@ def exact_front(space: Space | str, objectives: Sequence[Objective], sense: Sequ
                              f"weights); exact_front needs additive objectives, use scan(sample=...)")
         adds.append(a)
     radix = [int(r) for r in space.radices]
-    archive, formed = _Archive(len(objs)), 0
+    archive, formed = _core.ParetoArchive(len(objs), copies="first"), 0  # one architecture a point
     problems = _problems(space, adds, sign)
     first_values = range(radix[0]) if len(problems) > 1 else [None]
     for r in first_values:
@@ -483,8 +471,6 @@ def exact_front(space: Space | str, objectives: Sequence[Objective], sense: Sequ
             hi[:] = 0
         else:
             hi[:], lo[:] = _radix.split128_array(values)
-        archive.add(points, hi, lo)
-    keep = is_nondominated(archive.points, keep_duplicates=False)
-    archive.points, archive.hi, archive.lo = archive.points[keep], archive.hi[keep], archive.lo[keep]
-    return _result(space, archive, maximise, sign, formed, time.perf_counter() - t0)
+        archive.add(points, lo, hi)
+    return _result(space, archive, sign, formed, time.perf_counter() - t0)
 

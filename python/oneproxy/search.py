@@ -106,45 +106,6 @@ def _violation(values: NDArray, rules: list[tuple[int, str, float]]) -> NDArray[
     return cv
 
 
-class _Archive:
-    """Every architecture evaluated: canonical rows (n, P), their values minimised (n, m: the
-    values times the objectives' signs) and constraint violations (n,) as survival compares
-    them, and the hash table the core's offspring step looks rows up in."""
-
-    def __init__(self, positions: int, m: int, capacity: int) -> None:
-        self.n = 0
-        self.rows = np.zeros((capacity, positions), dtype=np.uint8)
-        self.F = np.full((capacity, m), np.nan)
-        self.cv = np.full(capacity, np.nan)
-        self.table = np.full(_table_size(capacity), -1, dtype=np.int64)
-
-    def reserve(self, k: int) -> None:
-        """Room for `k` more rows (doubling, and rehashing, when full)."""
-        if self.n + k <= len(self.rows):
-            return
-        grown = _Archive(self.rows.shape[1], self.F.shape[1], max(2 * len(self.rows), self.n + k))
-        grown.add(self.rows[:self.n])
-        grown.F[:self.n], grown.cv[:self.n] = self.F[:self.n], self.cv[:self.n]
-        self.rows, self.F, self.cv, self.table = grown.rows, grown.F, grown.cv, grown.table
-
-    def add(self, rows: NDArray[np.uint8]) -> NDArray[np.int64]:
-        """Positions of canonical `rows`, adding the new ones (first copy first)."""
-        self.reserve(len(rows))
-        where, self.n = _core.archive_add(np.ascontiguousarray(rows), self.rows, self.n, self.table)
-        return where
-
-    def record(self, start: int, values: NDArray[np.float64], sign: NDArray[np.float64],
-               rules: list[tuple[int, str, float]]) -> None:
-        """The values of rows ``start:start + len(values)``, minimised (`sign`) and judged by `rules`."""
-        end = start + len(values)
-        self.F[start:end] = values * sign
-        self.cv[start:end] = _violation(values, rules)
-
-
-def _table_size(capacity: int) -> int:
-    return 1 << max(4, (2 * capacity - 1).bit_length())  # load factor at most 1/2
-
-
 class _Settings(NamedTuple):
     """A search's checked arguments, as the generations use them."""
 
@@ -156,16 +117,21 @@ class _Settings(NamedTuple):
     rules: list[tuple[int, str, float]]
 
 
+def _record(evaluated: _core.Evaluated, start: int, values: NDArray[np.float64], s: _Settings) -> None:
+    """The values (k, m) of `evaluated`'s rows ``start:start + k``, minimised and judged by the rules."""
+    evaluated.record(start, values * s.sign, _violation(values, s.rules))
+
+
 @dataclass
 class _Run:
     """Where a search stands after generation `gen`: the survivors and children (`members`, all
-    evaluated, and their positions in `archive`), hypervolumes so far, the reference point, the
+    evaluated, and their positions in `evaluated`), hypervolumes so far, the reference point, the
     random generator and the seconds earlier runs spent."""
 
     gen: int
     members: NDArray[np.uint8]
     members_at: NDArray[np.int64]
-    archive: _Archive
+    evaluated: _core.Evaluated
     hv: list[float]
     ref: NDArray[np.float64]
     rng: np.random.Generator
@@ -264,35 +230,34 @@ def _start(space: Space, s: _Settings, seed: int, evaluate: Callable[[NDArray[np
     """Generation 0: `population` distinct random architectures, evaluated; the reference point
     is their worst value of each minimised objective plus 10 % of its range."""
     rng = np.random.default_rng(seed)
-    archive = _Archive(space.n_positions, len(s.sign), min(s.population * (s.generations + 1), 64 * s.population))
-    members, members_at = _initial(space, s.population, rng, archive)
-    archive.record(0, evaluate(archive.rows[:s.population]), s.sign, s.rules)
-    F0 = archive.F[:s.population]
+    evaluated = _core.Evaluated(space.n_positions, len(s.sign))
+    members, members_at = _initial(space, s.population, rng, evaluated)
+    _record(evaluated, 0, evaluate(evaluated.rows), s)
+    F0 = evaluated.F
     ref = F0.max(axis=0) + 0.1 * (F0.max(axis=0) - F0.min(axis=0) + 1e-12)
-    return _Run(0, members, members_at, archive, [], ref, rng, 0.0)
+    return _Run(0, members, members_at, evaluated, [], ref, rng, 0.0)
 
 
 def _generations(space: Space, run: _Run, s: _Settings, evaluate: Callable[[NDArray[np.uint8]], NDArray],
                  bar: Progress, save: Callable[[_Run], None] | None) -> None:
     """Survival (and, before the last generation, offspring) until generation `s.generations`;
     each generation evaluates its new architectures only, then is saved."""
-    archive = run.archive
+    evaluated = run.evaluated
+    breeding = _core.Breeding(s.crossover_rate, s.mutation, _MATING_ATTEMPTS)
     while True:  # members: the last generation's survivors and children, all evaluated
         children = s.population if run.gen < s.generations else 0
-        archive.reserve(children)
-        old = archive.n
-        run.members, run.members_at, _, h, archive.n = _core.nsga2_generation(
-            run.members, run.members_at, archive.F, archive.cv, s.population, run.ref, children, s.crossover_rate,
-            s.mutation, _MATING_ATTEMPTS, space.n_choices, *space.activation, archive.rows, archive.n,
-            archive.table, _arguments.core_seed(run.rng))
+        old = len(evaluated)
+        run.members, run.members_at, _, h = _core.nsga2_generation(
+            run.members, run.members_at, evaluated, space.layout, breeding, s.population, run.ref, children,
+            _arguments.core_seed(run.rng))
         run.hv.append(h)
         if run.gen > 0:
             bar.write(f"generation {run.gen}/{s.generations}  evaluated {old}  hypervolume {h:.6g}",
                       final=run.gen == s.generations)
         if not children:
             return
-        if archive.n > old:  # the new architectures among the children
-            archive.record(old, evaluate(archive.rows[old:archive.n]), s.sign, s.rules)
+        if len(evaluated) > old:  # the new architectures among the children
+            _record(evaluated, old, evaluate(evaluated.rows_since(old)), s)
         run.gen += 1
         if save is not None:
             save(run)
@@ -300,26 +265,27 @@ def _generations(space: Space, run: _Run, s: _Settings, evaluate: Callable[[NDAr
 
 def _result(space: Space, run: _Run, sign: NDArray[np.float64], seconds: float) -> SearchResult:
     """The final population's non-dominated feasible members, sorted by the first objective."""
-    archive = run.archive
-    F, cv = archive.F[run.members_at], archive.cv[run.members_at]
+    all_rows, all_F = run.evaluated.rows, run.evaluated.F
+    F, cv = all_F[run.members_at], run.evaluated.cv[run.members_at]
     values = F * sign  # exact: the signs are +-1
     best = np.flatnonzero(cv <= 0)
     if len(best):
         best = best[nondominated_sort(F[best]) == 0]
         best = best[np.lexsort(F[best].T[::-1])]
-    rows = archive.rows[run.members_at[best]]
-    return SearchResult(values[best], rows, space.encode(rows), archive.rows[:archive.n].copy(),
-                        archive.F[:archive.n] * sign, np.array(run.hv), run.ref, seconds, space)
+    rows = all_rows[run.members_at[best]]
+    return SearchResult(values[best], rows, space.encode(rows), all_rows, all_F * sign, np.array(run.hv),
+                        run.ref, seconds, space)
 
 
-def _initial(space: Space, n: int, rng: np.random.Generator, archive: _Archive) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
+def _initial(space: Space, n: int, rng: np.random.Generator,
+             evaluated: _core.Evaluated) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
     """`n` random genotypes of distinct architectures (`Space.sample_genotypes`), added to the
-    empty `archive` (they take its first `n` positions), and their positions."""
+    empty `evaluated` (they take its first `n` positions), and their positions."""
     genotypes = np.empty((0, space.n_positions), np.uint8)
     while len(genotypes) < n:
         g = space.sample_genotypes(n - len(genotypes), rng)
-        before = archive.n
-        where = archive.add(space.canonical(g))
+        before = len(evaluated)
+        where = evaluated.add(space.canonical(g))
         _, first = np.unique(where, return_index=True)
         first = np.sort(first[where[first] >= before])  # new ones, first copies, in order
         genotypes = np.concatenate([genotypes, g[first]])
@@ -327,11 +293,10 @@ def _initial(space: Space, n: int, rng: np.random.Generator, archive: _Archive) 
 
 
 def _save(path: Path, fingerprint: str, run: _Run, *, sign: NDArray[np.float64], t0: float) -> None:
-    a = run.archive
     header = {"generation": run.gen, "hv": run.hv, "rng": dict(run.rng.bit_generator.state),
               "seconds": run.spent + time.perf_counter() - t0}
     checkpoints.save(path, "search", fingerprint, header, members=run.members, members_at=run.members_at,
-                     evaluated_choices=a.rows[:a.n], evaluated_values=a.F[:a.n] * sign,
+                     evaluated_choices=run.evaluated.rows, evaluated_values=run.evaluated.F * sign,
                      reference=run.ref)
 
 
@@ -343,12 +308,10 @@ def _load(path: Path, fingerprint: str, positions: int, m: int, s: _Settings) ->
     if saved is None:
         return None
     header, z = saved
-    rows = z["evaluated_choices"]
-    capacity = s.population * (s.generations + 1)
-    archive = _Archive(positions, m, max(len(rows), min(capacity, 2 * len(rows))))
-    archive.add(rows)  # distinct rows: they keep their positions
-    archive.record(0, z["evaluated_values"], s.sign, s.rules)
+    evaluated = _core.Evaluated(positions, m)
+    evaluated.add(z["evaluated_choices"])  # distinct rows: they keep their positions
+    _record(evaluated, 0, z["evaluated_values"], s)
     rng = np.random.default_rng()
     rng.bit_generator.state = header["rng"]
-    return _Run(int(header["generation"]), z["members"], z["members_at"], archive, list(header["hv"]),
+    return _Run(int(header["generation"]), z["members"], z["members_at"], evaluated, list(header["hv"]),
                 z["reference"], rng, float(header["seconds"]))

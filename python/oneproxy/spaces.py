@@ -93,9 +93,9 @@ class Space:
     def __init__(self) -> None:
         self._starts, self._products = _radix.chunks(self._radices)
         self.n_choices = np.ascontiguousarray(self.n_choices, dtype=np.int64)
-        #: (switch, threshold), int64 (P,) each: entry p is used when switch[p] < 0 or
-        #: choices[switch[p]] >= threshold[p] (what the core's active/canonical/mutate take)
-        self.activation = self._activation()
+        #: the core's layout of the rows (n_choices, and (switch, threshold): entry p is used when
+        #: switch[p] < 0 or choices[switch[p]] >= threshold[p]), which active/canonical/mutate take
+        self.layout = _core.Layout(self.n_choices, *self._activation())
         self._max_code = np.minimum(self.n_choices - 1, 255).astype(np.uint8)  # largest code per entry
         self.size = functools.reduce(operator.mul, (int(r) for r in self._radices), 1)
         self._size_words = _radix.split128(self.size)  # (hi, lo) of the first index past the end
@@ -141,7 +141,7 @@ class Space:
 
     def active(self, choices: NDArray[np.uint8]) -> NDArray[np.bool_]:
         """Which entries of `choices` (n, P) matter (False: unused, 0 in canonical rows)."""
-        return _core.active(self.check_choices(choices), self.n_choices, *self.activation)
+        return _core.active(self.check_choices(choices), self.layout)
 
     #: Whether indices are the mixed-radix numbers of the digits (so consecutive indices are an
     #: odometer over the digits); False for NAS-Bench-201's shuffled official indices.
@@ -243,7 +243,7 @@ class Space:
 
     def canonical(self, choices: ArrayLike) -> NDArray[np.uint8]:
         """A copy of `choices` (n, P) with unused entries set to 0 (a no-op for most spaces)."""
-        return _core.canonical(self.check_choices(choices), self.n_choices, *self.activation)
+        return _core.canonical(self.check_choices(choices), self.layout)
 
     def decode(self, indices: Indices) -> NDArray[np.uint8]:
         """Canonical choices of indices: shape (P,) for one index, (n, P) for several."""
@@ -365,7 +365,7 @@ class Space:
         its stage's depth) mutate too and are kept, so a later, deeper stage inherits them."""
         c = self.canonical(choices) if canonical else self.check_choices(choices).copy()
         rate = 1.0 / self.n_positions if rate is None else _arguments.real(rate, "rate", 0.0, 1.0)
-        _core.mutate(c, _arguments.core_seed(seed), rate, self.n_choices, *self.activation, canonical)
+        _core.mutate(c, _arguments.core_seed(seed), rate, self.layout, canonical)
         return self.canonical(c) if canonical else c
 
     def crossover(self, a: ArrayLike, b: ArrayLike, seed: Seed = None, *, canonical: bool = True) -> NDArray[np.uint8]:

@@ -1,6 +1,6 @@
-// One NSGA-II generation (Deb et al., 2002) over an archive of evaluated architectures:
+// One NSGA-II generation (Deb et al., 2002) over the store of evaluated architectures:
 // survival of parents and evaluated children, the hypervolume of the survivors, and the next
-// children. The objective values live in the archive, so the caller only evaluates new rows.
+// children. The objective values live in the store, so the caller only evaluates new rows.
 #pragma once
 
 #include <cstddef>
@@ -15,26 +15,24 @@ namespace oneproxy {
 
 struct Generation {
     std::vector<std::uint8_t> genotypes;  // survivors then children, rows of P
-    std::vector<std::int64_t> at;         // their archive positions
+    std::vector<std::int64_t> at;         // their positions in Evaluated
     std::size_t survivors = 0;
     double hypervolume = 0.0;             // of the feasible survivors
 };
 
-// The members (genotypes N x P, archive positions at) of the last generation, parents and
-// children alike, all evaluated: F_all (archive x m, minimised) and cv_all (archive) hold
-// their values. Keeps the best n (constrained rank, then crowding), measures the
-// hypervolume of the feasible ones with respect to ref (m) and breeds `children` new ones,
-// each different from the survivors and from each other.
+// The members (genotypes N x P, positions `at` in `evaluated`) of the last generation, parents
+// and children alike, all evaluated and their values recorded. Keeps the best n (constrained
+// rank, then crowding), measures the hypervolume of the feasible ones with respect to ref (m)
+// and breeds `children` new ones, each different from the survivors and from each other.
 inline Generation nsga2_generation(const std::uint8_t* genotypes, const std::int64_t* at, std::size_t N,
-                                   const double* F_all, const double* cv_all, std::size_t m, std::size_t n,
-                                   const double* ref, std::size_t children, const Breeding& how,
-                                   const Layout& L, Archive& archive, std::uint64_t seed) {
-    const std::size_t P = L.P;
+                                   std::size_t n, const double* ref, std::size_t children, const Breeding& how,
+                                   const Layout& L, Evaluated& evaluated, std::uint64_t seed) {
+    const std::size_t P = L.P, m = evaluated.objectives();
     std::vector<double> F(N * m), cv(N), crowd(N);
     for (std::size_t i = 0; i < N; ++i) {
         const auto e = static_cast<std::size_t>(at[i]);
-        std::copy(F_all + e * m, F_all + (e + 1) * m, F.begin() + static_cast<std::ptrdiff_t>(i * m));
-        cv[i] = cv_all[e];
+        std::copy(evaluated.values(e), evaluated.values(e) + m, F.begin() + static_cast<std::ptrdiff_t>(i * m));
+        cv[i] = evaluated.violation(e);
     }
     std::vector<std::int64_t> rank(N);
     constrained_ranks(F.data(), cv.data(), N, m, rank.data(), crowd.data());
@@ -63,7 +61,7 @@ inline Generation nsga2_generation(const std::uint8_t* genotypes, const std::int
     if (children > 0) {
         Xoshiro256 g(seed);
         const Population pop{out.genotypes.data(), k, m, kF.data(), kcv.data(), kcrowd.data()};
-        const std::size_t made = offspring(pop, children, how, L, archive, taken, g,
+        const std::size_t made = offspring(pop, children, how, L, evaluated, taken, g,
                                            out.genotypes.data() + k * P, out.at.data() + k);
         out.genotypes.resize((k + made) * P);
         out.at.resize(k + made);

@@ -17,6 +17,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "oneproxy/dominance.hpp"
@@ -89,12 +90,14 @@ inline std::vector<std::uint64_t> sorted_column(const ObjectiveKeys& K,
 // ---------------------------------------------------------------------------- filtering
 
 // out[i] = 1 where point i is non-dominated. keep_duplicates = false keeps only the first
-// (in input order) of identical non-dominated points.
-inline void nondominated_mask(const ObjectiveKeys& K, bool keep_duplicates, char* out) {
+// (in input order) of identical non-dominated points. `swept`, if given, receives the
+// lexicographic order of the points (identical ones adjacent, in input order).
+inline void nondominated_mask(const ObjectiveKeys& K, bool keep_duplicates, char* out,
+                              std::vector<std::uint32_t>* swept = nullptr) {
     const std::size_t n = K.n, m = K.m;
     if (n == 0) return;
     std::vector<std::uint64_t> f1;
-    const std::vector<std::uint32_t> order = lexicographic_order(K, m <= 3 ? &f1 : nullptr);
+    std::vector<std::uint32_t> order = lexicographic_order(K, m <= 3 ? &f1 : nullptr);
     if (m == 2 || m == 3) {  // sweeps over gathered columns, f1 ascending
         const std::vector<std::uint64_t> f2 = sorted_column(K, order, 1);
         const std::vector<std::uint64_t> f3 = m == 3 ? sorted_column(K, order, 2) : std::vector<std::uint64_t>();
@@ -114,26 +117,27 @@ inline void nondominated_mask(const ObjectiveKeys& K, bool keep_duplicates, char
             }
             out[order[k]] = free;
         }
-        return;
-    }
-    std::vector<std::uint32_t> front;  // m >= 4: non-dominated so far
-    bool free = false;                 // whether the previous point is non-dominated
-    for (std::size_t k = 0; k < n; ++k) {
-        const std::uint32_t p = order[k];
-        // Identical rows are adjacent in lexicographic order: the first decides for all.
-        if (k > 0 && K.identical(order[k - 1], p)) {
-            out[p] = free && keep_duplicates;
-            continue;
+    } else {
+        std::vector<std::uint32_t> front;  // m = 1 or m >= 4: non-dominated so far
+        bool free = false;                 // whether the previous point is non-dominated
+        for (std::size_t k = 0; k < n; ++k) {
+            const std::uint32_t p = order[k];
+            // Identical rows are adjacent in lexicographic order: the first decides for all.
+            if (k > 0 && K.identical(order[k - 1], p)) {
+                out[p] = free && keep_duplicates;
+                continue;
+            }
+            if (m == 1) {
+                free = k == 0;
+            } else {  // only points before p in lexicographic order can dominate it
+                free = std::none_of(front.begin(), front.end(),
+                                    [&](std::uint32_t q) { return K.weakly_dominates(q, p); });
+                if (free) front.push_back(p);
+            }
+            out[p] = free;
         }
-        if (m == 1) {
-            free = k == 0;
-        } else {  // only points before p in lexicographic order can dominate it
-            free = std::none_of(front.begin(), front.end(),
-                                [&](std::uint32_t q) { return K.weakly_dominates(q, p); });
-            if (free) front.push_back(p);
-        }
-        out[p] = free;
     }
+    if (swept != nullptr) *swept = std::move(order);
 }
 
 // ---------------------------------------------------------------------------- sorting

@@ -31,12 +31,10 @@
 #include <stdexcept>
 #include <vector>
 
-#include "oneproxy/dominance.hpp"
+#include "oneproxy/archive.hpp"
 #include "oneproxy/parallel.hpp"
 
 namespace oneproxy {
-
-using u128 = unsigned __int128;
 
 // An additive problem: value_k(index) = constant[k] + sum_p table[p][digit_p][k].
 struct AdditiveProblem {
@@ -52,16 +50,17 @@ struct AdditiveProblem {
     }
 };
 
-// Pareto archive of (point, index), duplicates of a point kept, with the grid filter. The grid
-// rejects v when an archive point a has a < v - slack in every objective; the archive drops v
-// when a <= v - margin in every objective and < in one (margin: 0 where exact, else slack).
+// A thread's archive in the scan: the Pareto archive (archive.hpp) of (point, index) with
+// duplicates kept, behind a grid filter. The grid rejects v when an archive point a has
+// a < v - slack in every objective; the archive drops v when a <= v - margin in every
+// objective and < in one (margin: 0 where exact, else slack).
 class ScanArchive {
 public:
     static constexpr int kGrid1 = 1024, kGrid2 = 64;
 
     ScanArchive(std::size_t m, const std::vector<double>& lo, const std::vector<double>& hi,
                 const std::vector<double>& slack, const std::vector<double>& margin)
-        : m_(m), slack_(slack), margin_(margin), shifted_(m) {
+        : m_(m), slack_(slack), margin_(margin), archive_(m) {
         for (std::size_t k = 0; k < std::min<std::size_t>(m, 2); ++k) {
             const double span = hi[k] - lo[k];
             lo_[k] = lo[k];
@@ -82,31 +81,10 @@ public:
 
     // The exact test; inserts `v` (removing what it dominates) unless it is dominated.
     void offer(const double* v, u128 id) {
-        const std::size_t n = ids_.size();
-        double* w = shifted_.data();
-        for (std::size_t k = 0; k < m_; ++k) w[k] = v[k] - margin_[k];
-        for (std::size_t i = 0; i < n; ++i)
-            if (dominates(&points_[i * m_], w, m_)) return;
-        for (std::size_t k = 0; k < m_; ++k) w[k] = v[k] + margin_[k];
-        std::size_t keep = 0;
-        for (std::size_t i = 0; i < n; ++i) {
-            const double* a = &points_[i * m_];
-            if (dominates(w, a, m_)) continue;
-            if (keep != i) {
-                std::copy(a, a + m_, &points_[keep * m_]);
-                ids_[keep] = ids_[i];
-            }
-            ++keep;
-        }
-        points_.resize(keep * m_);
-        ids_.resize(keep);
-        points_.insert(points_.end(), v, v + m_);
-        ids_.push_back(id);
-        update_grid(v);
+        if (archive_.offer(v, id, margin_.data())) update_grid(v);
     }
 
-    const std::vector<double>& points() const { return points_; }
-    const std::vector<u128>& ids() const { return ids_; }
+    const ParetoArchive& archive() const { return archive_; }
 
 private:
     static constexpr double kInf = std::numeric_limits<double>::infinity();
@@ -131,11 +109,10 @@ private:
     }
 
     std::size_t m_;
-    std::vector<double> slack_, margin_, shifted_;
+    std::vector<double> slack_, margin_;
     double lo_[2] = {0, 0}, query_lo_[2] = {0, 0}, inv_[2] = {0, 0};
     std::vector<double> grid_;
-    std::vector<double> points_;
-    std::vector<u128> ids_;
+    ParetoArchive archive_;
 };
 
 // The space's digits of `index` (position 0 most significant).
@@ -280,8 +257,8 @@ inline ScanResult scan_additive(const AdditiveProblem& pr, u128 start, u128 stop
 
     ScanResult out;
     for (const auto& a : archives) {
-        out.points.insert(out.points.end(), a.points().begin(), a.points().end());
-        out.ids.insert(out.ids.end(), a.ids().begin(), a.ids().end());
+        out.points.insert(out.points.end(), a.archive().points().begin(), a.archive().points().end());
+        out.ids.insert(out.ids.end(), a.archive().tags().begin(), a.archive().tags().end());
     }
     out.evaluated = done.load();
     return out;

@@ -1,4 +1,4 @@
-// Genetic operators on rows of choices (uint8 codes, P per row), the archive of evaluated
+// Genetic operators on rows of choices (uint8 codes, P per row), the store of evaluated
 // architectures they look children up in, and NSGA-II's offspring step.
 //
 // Position p of a row has n_choices[p] codes and is used when switch_[p] < 0 or
@@ -7,6 +7,7 @@
 // per call by the caller, so a seed fixes every result.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -49,12 +50,10 @@ private:
     std::uint64_t s_[4];
 };
 
-// A space's rows: how many codes each position has and when it is used.
+// A space's rows: how many codes each position has and when it is used (P entries each).
 struct Layout {
-    std::size_t P;
-    const std::int64_t* n_choices;
-    const std::int64_t* switch_;
-    const std::int64_t* threshold;
+    std::size_t P = 0;
+    std::vector<std::int64_t> n_choices, switch_, threshold;
 
     bool used(const std::uint8_t* row, std::size_t p) const {
         return switch_[p] < 0 || row[switch_[p]] >= threshold[p];
@@ -120,7 +119,7 @@ inline void mutate(std::uint8_t* rows, std::size_t n, const Layout& L, double ra
         std::uint8_t* row = rows + i * L.P;
         if (used_only)
             for (std::size_t p = 0; p < L.P; ++p) used[p] = L.used(row, p);
-        mutate_row(row, L.P, rate, L.n_choices, used.data(), at_least_one, g);
+        mutate_row(row, L.P, rate, L.n_choices.data(), used.data(), at_least_one, g);
     }
 }
 
@@ -134,14 +133,13 @@ inline void active(const std::uint8_t* rows, std::size_t n, const Layout& L, boo
         for (std::size_t p = 0; p < L.P; ++p) out[i * L.P + p] = L.used(rows + i * L.P, p);
 }
 
-// Every architecture evaluated: canonical rows (capacity x P, the first n filled) and an
-// open-addressing hash table of their positions (power-of-two size, -1 empty, linear probing).
-// The arrays belong to the caller, who keeps room for the rows it adds and the table at most
-// half full.
-class Archive {
+// Every architecture evaluated, by position in order of first appearance: its canonical row
+// (P codes), its objective values (m, minimised) and its constraint violation, NaN until
+// recorded. Rows are found through an open-addressing hash table of their positions
+// (power-of-two size, -1 empty, linear probing), doubled to stay at most half full.
+class Evaluated {
 public:
-    Archive(std::uint8_t* rows, std::size_t P, std::size_t n, std::int64_t* table, std::size_t table_size)
-        : rows_(rows), P_(P), n_(n), table_(table), mask_(table_size - 1), keys_(P) {
+    Evaluated(std::size_t P, std::size_t m) : P_(P), m_(m), table_(16, -1), keys_(P) {
         for (std::size_t p = 0; p < P; ++p) {  // a pseudo-random odd key per position (splitmix64)
             std::uint64_t k = (p + 1) * 0x9E3779B97F4A7C15ULL;
             k = (k ^ (k >> 30)) * 0xBF58476D1CE4E5B9ULL;
@@ -150,22 +148,32 @@ public:
         }
     }
     std::size_t size() const { return n_; }
+    std::size_t positions() const { return P_; }
+    std::size_t objectives() const { return m_; }
+    const std::vector<std::uint8_t>& rows() const { return rows_; }       // size x P
+    const std::vector<double>& values() const { return values_; }         // size x m
+    const std::vector<double>& violations() const { return violations_; }  // size
+    const std::vector<std::int64_t>& table() const { return table_; }
+    const double* values(std::size_t e) const { return &values_[e * m_]; }
+    double violation(std::size_t e) const { return violations_[e]; }
 
     // The position of canonical `row`, or -1 with `slot` where it belongs.
     std::int64_t find(const std::uint8_t* row, std::size_t& slot) const {
-        std::uint64_t h = 0;  // multilinear: the sum of (code + 1) times each position's key, mixed
-        for (std::size_t p = 0; p < P_; ++p) h += static_cast<std::uint64_t>(row[p] + 1) * keys_[p];
-        h ^= h >> 31;
-        h *= 0xBF58476D1CE4E5B9ULL;
-        h ^= h >> 29;
-        for (slot = h & mask_;; slot = (slot + 1) & mask_) {
+        const std::size_t mask = table_.size() - 1;
+        for (slot = hash(row) & mask;; slot = (slot + 1) & mask) {
             const std::int64_t e = table_[slot];
-            if (e < 0 || std::equal(row, row + P_, rows_ + static_cast<std::size_t>(e) * P_)) return e;
+            if (e < 0 || std::equal(row, row + P_, &rows_[static_cast<std::size_t>(e) * P_])) return e;
         }
     }
-    // Adds canonical `row` at the empty `slot` that find gave; returns its position.
+    // Adds canonical `row` (not stored yet) at the empty `slot` that find gave; returns its position.
     std::int64_t insert(const std::uint8_t* row, std::size_t slot) {
-        std::copy(row, row + P_, rows_ + n_ * P_);
+        if (2 * (n_ + 1) > table_.size()) {
+            grow();
+            find(row, slot);
+        }
+        rows_.insert(rows_.end(), row, row + P_);
+        values_.resize(values_.size() + m_, std::numeric_limits<double>::quiet_NaN());
+        violations_.push_back(std::numeric_limits<double>::quiet_NaN());
         table_[slot] = static_cast<std::int64_t>(n_);
         return static_cast<std::int64_t>(n_++);
     }
@@ -174,16 +182,39 @@ public:
         const std::int64_t e = find(row, slot);
         return e >= 0 ? e : insert(row, slot);
     }
+    // The values F (k x m) and violations cv (k) of positions [start, start + k).
+    void record(std::size_t start, std::size_t k, const double* F, const double* cv) {
+        std::copy(F, F + k * m_, values_.begin() + static_cast<std::ptrdiff_t>(start * m_));
+        std::copy(cv, cv + k, violations_.begin() + static_cast<std::ptrdiff_t>(start));
+    }
 
 private:
-    std::uint8_t* rows_;
-    std::size_t P_, n_;
-    std::int64_t* table_;
-    std::size_t mask_;
+    std::uint64_t hash(const std::uint8_t* row) const {
+        std::uint64_t h = 0;  // multilinear: the sum of (code + 1) times each position's key, mixed
+        for (std::size_t p = 0; p < P_; ++p) h += static_cast<std::uint64_t>(row[p] + 1) * keys_[p];
+        h ^= h >> 31;
+        h *= 0xBF58476D1CE4E5B9ULL;
+        h ^= h >> 29;
+        return h;
+    }
+    void grow() {
+        table_.assign(2 * table_.size(), -1);
+        const std::size_t mask = table_.size() - 1;
+        for (std::size_t e = 0; e < n_; ++e) {
+            std::size_t slot = hash(&rows_[e * P_]) & mask;
+            while (table_[slot] >= 0) slot = (slot + 1) & mask;
+            table_[slot] = static_cast<std::int64_t>(e);
+        }
+    }
+
+    std::size_t P_, m_, n_ = 0;
+    std::vector<std::uint8_t> rows_;
+    std::vector<double> values_, violations_;
+    std::vector<std::int64_t> table_;
     std::vector<std::uint64_t> keys_;
 };
 
-// A set of archive positions (open addressing, room for `capacity`): the members a child must
+// A set of positions in Evaluated (open addressing, room for `capacity`): the members a child must
 // differ from, small enough to stay in the first-level cache.
 class PositionSet {
 public:
@@ -232,14 +263,14 @@ struct Breeding {
     std::size_t attempts;     // matings per child wanted before giving up on the rest
 };
 
-// Up to n children of `pop` into kids (n x P) and their archive positions into where (n):
+// Up to n children of `pop` into kids (n x P) and their positions in `evaluated` into where (n):
 // binary tournaments between consecutive members of random permutations, uniform crossover
 // with probability crossover_rate (else a copy of the first parent), then mutation (of at least
 // one entry for a copy). A child whose canonical row is in `taken` (the population's positions,
 // and each child's as it is made) is dropped and parents drawn again, up to attempts * n
-// matings; new rows join the archive. Returns how many were made.
+// matings; new rows join `evaluated`. Returns how many were made.
 inline std::size_t offspring(const Population& pop, std::size_t n, const Breeding& how, const Layout& L,
-                             Archive& archive, PositionSet& taken, Xoshiro256& g, std::uint8_t* kids,
+                             Evaluated& evaluated, PositionSet& taken, Xoshiro256& g, std::uint8_t* kids,
                              std::int64_t* where) {
     const std::size_t N = pop.N, P = L.P;
     std::vector<std::size_t> order(N);
@@ -264,13 +295,13 @@ inline std::size_t offspring(const Population& pop, std::size_t n, const Breedin
             crossover_row(first, pop.genotypes + parents[1] * P, child, P, g);
         else
             std::copy(first, first + P, child);
-        if (mutate_row(child, P, how.mutation_rate, L.n_choices, nullptr, !crossed, g) == 0 && !crossed)
+        if (mutate_row(child, P, how.mutation_rate, L.n_choices.data(), nullptr, !crossed, g) == 0 && !crossed)
             continue;  // a parent's copy: in the population, so a duplicate
         L.canonical(child, canon.data());
         std::size_t slot;
-        std::int64_t e = archive.find(canon.data(), slot);
+        std::int64_t e = evaluated.find(canon.data(), slot);
         if (e >= 0 && !taken.insert(e)) continue;  // a member, or a child already made
-        if (e < 0) taken.insert(e = archive.insert(canon.data(), slot));
+        if (e < 0) taken.insert(e = evaluated.insert(canon.data(), slot));
         where[made++] = e;
     }
     return made;
