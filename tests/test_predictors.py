@@ -195,6 +195,14 @@ def test_note10_latency_equals_a_plain_layer_sum(note10):
                                                         note10.constant, True), rtol=1e-12, atol=0)
 
 
+def test_note10_resolutions_are_those_of_the_bundled_table():
+    """`OFANote10Latency.RESOLUTIONS`, the one statement of the table's coverage, is what the
+    bundled file holds; the default predictor has values exactly there."""
+    assert OFANote10Latency.RESOLUTIONS == tuple(sorted({r for r, _ in NOTE10_LUT})) == tuple(range(160, 225, 4))
+    covered = ~np.isnan(predictors.ofa_note10_latency().constant)
+    assert tuple(np.array(OFA_RESOLUTIONS)[covered]) == OFANote10Latency.RESOLUTIONS
+
+
 def test_note10_latency_refuses_resolutions_outside_its_table(note10):
     """Resolutions the table lacks raise, naming the resolution; a custom space works where covered."""
     c = OFAMobileNetV3().sample(5, seed=4)

@@ -17,7 +17,7 @@ import oneproxy
 from oneproxy import (Monotonicity, adapt, datasets, kendall_matrix, monotonicity, pareto_set, predictors,
                       reuse, samples_curve, spearman, spearman_matrix, study)
 from oneproxy.datasets import Dataset
-from oneproxy.workflow import RESOLUTIONS, adapt_pair, named_objectives, reuse_pair, split
+from oneproxy.workflow import adapt_pair, named_objectives, reuse_pair, split
 
 
 @pytest.fixture(scope="module")
@@ -448,7 +448,7 @@ def test_named_objectives_of_devices_are_their_linear_latency():
 
 def test_named_objectives_of_once_for_all_restrict_it_to_the_note10_table(tmp_path):
     named = named_objectives("ofa-mbv3", ["note10", "accuracy"])
-    assert tuple(named.space.resolutions) == RESOLUTIONS == tuple(range(160, 225, 4))
+    assert tuple(named.space.resolutions) == predictors.OFANote10Latency.RESOLUTIONS == tuple(range(160, 225, 4))
     assert named.sense == ["min", "max"]
     assert isinstance(named.objectives[0], predictors.OFANote10Latency)
     assert isinstance(named.objectives[1], predictors.OFAAccuracy)

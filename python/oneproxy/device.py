@@ -39,15 +39,17 @@ from oneproxy.adaptation import adapt
 from oneproxy.correlation import spearman
 from oneproxy.datasets import Dataset, load
 from oneproxy.pareto import hypervolume, pareto_front
-from oneproxy.predictors import AdaptedLatency, LinearLatency, linear_latency, ofa_accuracy, ofa_note10_latency
+from oneproxy.predictors import (AdaptedLatency, LinearLatency, OFANote10Latency, linear_latency, ofa_accuracy,
+                                 ofa_note10_latency)
 from oneproxy.progress import Steps
 from oneproxy.spaces import OFAMobileNetV3, Space
-from oneproxy.workflow import RESOLUTIONS, proxy_predictors
+from oneproxy.workflow import proxy_predictors
 
 __all__ = ["proxies", "adapt_measured", "stored_space", "stored_device", "adapt_stored", "Adapted", "FrontCheck",
            "DeviceResult", "run", "write_report", "measured_space", "measured_latencies", "RESOLUTIONS"]
 
-# RESOLUTIONS (px), the loop's: the Note10 table's range, defined with the objectives that need it.
+#: The loop's input resolutions (px): those the Note10 table covers, `OFANote10Latency.RESOLUTIONS`.
+RESOLUTIONS = OFANote10Latency.RESOLUTIONS
 
 
 # ---------------------------------------------------------------------------- proxies and adaptation

@@ -533,19 +533,24 @@ def ofa_accuracy(space: OFAMobileNetV3 | None = None) -> OFAAccuracy:
 class OFANote10Latency(_BundledOFA):
     """Samsung Note10 latency (ms) from once-for-all's per-layer lookup table.
 
-    The table gives each layer's latency at resolutions 160-224 px; a network's latency is the
+    The table gives each layer's latency at `RESOLUTIONS` (160-224 px); a network's latency is the
     sum over its layers. Given the resolution that sum is additive over blocks: ``constant[r]``
     (stem, first block, head) plus ``weights[r, 1 + b, 3 * k + e]`` for every used block ``b``
     with kernel code ``k`` and expansion code ``e`` (group 0, the resolution, adds nothing).
 
     Attributes
     ----------
+    RESOLUTIONS : tuple of int
+        The input resolutions (px) the table covers, 160-224 in steps of 4 (a class attribute):
+        the space of a scan or search with this objective (`oneproxy.objectives.named_objectives`)
+        and of the new-device loop (`oneproxy.device`).
     weights : ndarray of float64, shape (len(resolutions), 21, 25)
         NaN rows for resolutions the table lacks.
     constant : ndarray of float64, shape (len(resolutions),)
     """
 
     kind: ClassVar[str] = "OFANote10Latency"
+    RESOLUTIONS: ClassVar[tuple[int, ...]] = tuple(range(160, 225, 4))
     # once-for-all MobileNetV3 w1.2: per stage, output width, first stride, squeeze-excite, h-swish
     _WIDTH, _STRIDE, _SE, _HSWISH = (32, 48, 96, 136, 192), (2, 2, 2, 1, 2), (0, 1, 0, 1, 1), (0, 0, 1, 1, 1)
 
@@ -556,7 +561,7 @@ class OFANote10Latency(_BundledOFA):
         self.weights = np.full((n_res, 21, max(self.space.group_sizes)), np.nan)
         self.constant = np.full(n_res, np.nan)
         for k, r in enumerate(self.space.resolutions):
-            if any(key[0] == r for key in lut):
+            if r in self.RESOLUTIONS:
                 self.constant[k], self.weights[k, 1:, :9] = self._layers(lut, r)
                 self.weights[k, 0] = 0.0
                 self.weights[k, 1:, 9:] = 0.0

@@ -42,19 +42,15 @@ from oneproxy.datasets import Dataset
 from oneproxy.datasets import load as load_dataset
 from oneproxy.objectives import Objective
 from oneproxy.pareto import hypervolume, igd_plus, is_nondominated
-from oneproxy.predictors import AdaptedLatency, LinearLatency, linear_latency, ofa_accuracy, ofa_note10_latency
+from oneproxy.predictors import (AdaptedLatency, LinearLatency, OFANote10Latency, linear_latency, ofa_accuracy,
+                                 ofa_note10_latency)
 from oneproxy.predictors import load as load_predictor
 from oneproxy.spaces import OFAMobileNetV3, Space
 from oneproxy.spaces import get as get_space
 
 __all__ = ["Monotonicity", "monotonicity", "pareto_set", "Reuse", "reuse", "PairReuse", "reuse_pair",
            "PairAdaptation", "adapt_pair", "Study", "study", "samples_curve", "split", "proxy_predictors",
-           "NamedObjectives", "named_objectives", "RESOLUTIONS"]
-
-#: once-for-all's input resolutions (px) that the Samsung Note10 table covers, 160-224 in steps of 4:
-#: the space of a search with ``"note10"`` or ``"accuracy"`` (`named_objectives`) and of the
-#: new-device loop (`oneproxy.device`).
-RESOLUTIONS = tuple(range(160, 225, 4))
+           "NamedObjectives", "named_objectives"]
 
 
 # ---------------------------------------------------------------------------- monotonicity
@@ -576,8 +572,8 @@ class NamedObjectives:
     Attributes
     ----------
     space : Space
-        The space to search: the one named, or once-for-all's at `RESOLUTIONS` when
-        ``"accuracy"`` or ``"note10"`` is among the names.
+        The space to search: the one named, or once-for-all's at the Note10 table's resolutions
+        when ``"accuracy"`` or ``"note10"`` is among the names.
     names : tuple of str
     objectives : list of predictors
         One per name, in order.
@@ -600,7 +596,8 @@ def named_objectives(space: str, names: Sequence[str], dataset: Dataset | str | 
     the space's own bundled one, loaded only when a device is named), a saved predictor's path
     (ending ``.npz``, `oneproxy.predictors.load`), or, on ofa-mbv3, ``"accuracy"`` or
     ``"note10"``: once-for-all's accuracy predictor (fraction of top-1) and the Samsung Note10
-    table (ms), which restrict the space to the table's `RESOLUTIONS`. `sense` defaults to
+    table (ms), which restrict the space to the table's resolutions
+    (`~oneproxy.predictors.OFANote10Latency.RESOLUTIONS`, 160-224 px). `sense` defaults to
     ``"max"`` for ``"accuracy"`` and ``"min"`` for every other name (`oneproxy.objectives.check`
     checks it against the objectives).
 
@@ -612,7 +609,7 @@ def named_objectives(space: str, names: Sequence[str], dataset: Dataset | str | 
     if not names:
         raise ValueError("names must hold at least one objective, got none")
     own = get_space(space)
-    ofa = OFAMobileNetV3(RESOLUTIONS) if own.name == "ofa-mbv3" and any(
+    ofa = OFAMobileNetV3(OFANote10Latency.RESOLUTIONS) if own.name == "ofa-mbv3" and any(
         n in ("accuracy", "note10") for n in names) else None
     target = own if ofa is None else ofa
     objs: list[Objective] = []
