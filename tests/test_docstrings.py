@@ -7,6 +7,7 @@ import oneproxy.adaptation
 import oneproxy.correlation
 import oneproxy.datasets
 import oneproxy.export
+import oneproxy.objectives
 import oneproxy.pareto
 import oneproxy.predictors
 import oneproxy.scan
@@ -18,7 +19,7 @@ import oneproxy.workflow
 @pytest.mark.parametrize("module", [oneproxy.correlation, oneproxy.datasets, oneproxy.pareto,
                                     oneproxy.spaces, oneproxy.predictors, oneproxy.adaptation,
                                     oneproxy.workflow, oneproxy.scan, oneproxy.search,
-                                    oneproxy.export])
+                                    oneproxy.export, oneproxy.objectives])
 def test_docstring_examples(module):
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0

@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 import oneproxy
-from oneproxy import _arguments, datasets, spaces, workflow
+from oneproxy import _arguments, datasets, objectives, spaces, workflow
 from oneproxy.measure import BackendUnavailable
+from oneproxy.objectives import NamedObjectives
 from oneproxy.spaces import Space
-from oneproxy.workflow import Monotonicity, NamedObjectives
+from oneproxy.workflow import Monotonicity
 
 if TYPE_CHECKING:
     _Commands = argparse._SubParsersAction[argparse.ArgumentParser]  # what add_subparsers returns
@@ -320,7 +321,7 @@ def _resolutions_argument(command: argparse.ArgumentParser, details: str) -> Non
 
 
 def _objective_arguments(command: argparse.ArgumentParser) -> None:
-    """The space and the objectives of scan, search and front (`oneproxy.workflow.named_objectives`)."""
+    """The space and the objectives of scan, search and front (`oneproxy.objectives.named_objectives`)."""
     command.add_argument("--space", required=True, choices=spaces.available(), help="search space")
     command.add_argument("--dataset", default=None, metavar="NAME|FILE.csv",
                          help="dataset whose devices name objectives: bundled, or your CSV of "
@@ -437,10 +438,10 @@ def _budget(text: str | None) -> dict[int, tuple[str, float]] | None:
 
 
 def _objectives(args: argparse.Namespace) -> NamedObjectives:
-    """--space, --dataset, --objectives and --sense as `oneproxy.workflow.named_objectives`."""
+    """--space, --dataset, --objectives and --sense as `oneproxy.objectives.named_objectives`."""
     dataset = None if args.dataset is None else _dataset(args.dataset, args.space)
-    return workflow.named_objectives(args.space, _comma_list(args.objectives) or [], dataset,
-                                     _comma_list(args.sense))
+    return objectives.named_objectives(args.space, _comma_list(args.objectives) or [], dataset,
+                                       _comma_list(args.sense))
 
 
 def _check_outputs(args: argparse.Namespace) -> None:

@@ -6,6 +6,8 @@ is their one home: `check` validates them against a space and their senses, `eva
 them column by column, `additive` sees an additive one (per-choice ``weights``, as
 `LinearLatency` and the once-for-all Note10 table have) as tables over the space's index digits,
 and `probe` is the fixed sample of a space a checkpoint fingerprints other objectives on.
+`named_objectives` makes them from names, as ``oneproxy scan``, ``search`` and ``front`` take
+them: devices of a dataset, once-for-all's ``"accuracy"`` and ``"note10"``, or saved predictors.
 
 Examples
 --------
@@ -20,19 +22,23 @@ Examples
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from collections.abc import Callable
 from typing import Union
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from oneproxy import _arguments
-from oneproxy.predictors import Predictor
-from oneproxy.spaces import Space
+from oneproxy.datasets import Dataset
+from oneproxy.datasets import load as load_dataset
+from oneproxy.predictors import (LinearLatency, OFANote10Latency, Predictor, linear_latency, ofa_accuracy,
+                                 ofa_note10_latency)
+from oneproxy.predictors import load as load_predictor
+from oneproxy.spaces import OFAMobileNetV3, Space
+from oneproxy.spaces import get as get_space
 
-__all__ = ["Objective", "Additive", "additive", "check", "evaluate", "probe"]
+__all__ = ["Objective", "Additive", "additive", "check", "evaluate", "probe", "NamedObjectives", "named_objectives"]
 
 #: What scans and searches take as an objective: a predictor, or a callable mapping rows of
 #: choices (n, P) to values (n,).
@@ -138,3 +144,76 @@ def probe(space: Space) -> NDArray[np.uint8]:
     rows = space.sample(256, np.random.default_rng(20221))
     rows.flags.writeable = False
     return rows
+
+
+# ---------------------------------------------------------------------------- objectives by name
+
+@dataclass(frozen=True)
+class NamedObjectives:
+    """A search's objectives from their names (`named_objectives`), for `oneproxy.scan.scan`,
+    `oneproxy.scan.exact_front` or `oneproxy.search.evolve` as ``(space, objectives, sense)``.
+
+    Attributes
+    ----------
+    space : Space
+        The space to search: the one named, or once-for-all's at the Note10 table's resolutions
+        when ``"accuracy"`` or ``"note10"`` is among the names.
+    names : tuple of str
+    objectives : list of Objective
+        One predictor per name, in order.
+    sense : list of {"min", "max"}
+        One per name.
+    """
+
+    space: Space
+    names: tuple[str, ...]
+    objectives: list[Objective]
+    sense: list[str]
+
+
+def named_objectives(space: str, names: Sequence[str], dataset: Dataset | str | None = None,
+                     sense: Sequence[str] | None = None) -> NamedObjectives:
+    """Objectives of a search over `space` (a registry name: ``"nb201"``, ``"fbnet"``,
+    ``"ofa-mbv3"``) by name, as ``oneproxy scan``, ``search`` and ``front`` take them.
+
+    Each of `names` is a device of `dataset` (its `linear_latency`, ms; the dataset defaults to
+    the space's own bundled one, loaded only when a device is named), a saved predictor's path
+    (ending ``.npz``, `oneproxy.predictors.load`), or, on ofa-mbv3, ``"accuracy"`` or
+    ``"note10"``: once-for-all's accuracy predictor (fraction of top-1) and the Samsung Note10
+    table (ms), which restrict the space to the table's resolutions
+    (`~oneproxy.predictors.OFANote10Latency.RESOLUTIONS`, 160-224 px). `sense` defaults to
+    ``"max"`` for ``"accuracy"`` and ``"min"`` for every other name (`check` checks it against the
+    objectives).
+
+    >>> named = named_objectives("ofa-mbv3", ["accuracy", "note10"])
+    >>> named.space.resolutions[0], named.sense
+    (160, ['max', 'min'])
+    """
+    names = tuple(names)
+    if not names:
+        raise ValueError("names must hold at least one objective, got none")
+    own = get_space(space)
+    ofa = OFAMobileNetV3(OFANote10Latency.RESOLUTIONS) if own.name == "ofa-mbv3" and any(
+        n in ("accuracy", "note10") for n in names) else None
+    target = own if ofa is None else ofa
+    objs: list[Objective] = []
+    for name in names:
+        if ofa is not None and name == "accuracy":
+            objs.append(ofa_accuracy(ofa))
+        elif ofa is not None and name == "note10":
+            objs.append(ofa_note10_latency(ofa))
+        elif name.endswith(".npz"):
+            objs.append(load_predictor(name))
+        else:
+            objs.append(_device_objective(space if dataset is None else dataset, name, target))
+    chosen = [("max" if n == "accuracy" else "min") for n in names] if sense is None else list(sense)
+    return NamedObjectives(target, names, objs, chosen)
+
+
+def _device_objective(dataset: Dataset | str, name: str, space: Space) -> LinearLatency:
+    """`linear_latency` of device `name` of `dataset`, which must be over `space`."""
+    ds = load_dataset(dataset) if isinstance(dataset, str) else dataset
+    if ds.space != space:
+        raise ValueError(f"objective {name!r}: devices of {ds.name} are over {ds.space!r}, not "
+                         f"{space!r} (with 'accuracy'/'note10' the space is 160-224 px)")
+    return linear_latency(ds, name)

@@ -8,9 +8,8 @@
 3. `~oneproxy.adaptation.adapt`: adapt the proxy's predictor with a few target measurements.
 4. `study` and `samples_curve`: all of it over every (proxy, target) pair of a dataset.
 
-`reuse_pair` and `adapt_pair` do steps 2 and 3 for two devices of a dataset, and
-`named_objectives` names a search's objectives as the command line does (``oneproxy reuse``,
-``adapt``, ``scan``, ``search`` and ``front`` call them).
+`reuse_pair` and `adapt_pair` do steps 2 and 3 for two devices of a dataset (``oneproxy reuse``
+and ``adapt`` call them).
 
 Examples
 --------
@@ -40,17 +39,11 @@ from oneproxy.adaptation import adapt
 from oneproxy.correlation import kendall_matrix, spearman, spearman_matrix
 from oneproxy.datasets import Dataset
 from oneproxy.datasets import load as load_dataset
-from oneproxy.objectives import Objective
 from oneproxy.pareto import hypervolume, igd_plus, is_nondominated
-from oneproxy.predictors import (AdaptedLatency, LinearLatency, OFANote10Latency, linear_latency, ofa_accuracy,
-                                 ofa_note10_latency)
-from oneproxy.predictors import load as load_predictor
-from oneproxy.spaces import OFAMobileNetV3, Space
-from oneproxy.spaces import get as get_space
+from oneproxy.predictors import AdaptedLatency, LinearLatency, linear_latency
 
 __all__ = ["Monotonicity", "monotonicity", "pareto_set", "Reuse", "reuse", "PairReuse", "reuse_pair",
-           "PairAdaptation", "adapt_pair", "Study", "study", "samples_curve", "split", "proxy_predictors",
-           "NamedObjectives", "named_objectives"]
+           "PairAdaptation", "adapt_pair", "Study", "study", "samples_curve", "split", "proxy_predictors"]
 
 
 # ---------------------------------------------------------------------------- monotonicity
@@ -560,76 +553,3 @@ def samples_curve(dataset: Dataset | str, sizes: Sequence[int] = (10, 20, 30, 50
         if progress is not None:
             progress(k + 1, len(sizes))
     return {key: np.array(v, dtype=np.float64) for key, v in out.items()}
-
-
-# ---------------------------------------------------------------------------- objectives by name
-
-@dataclass(frozen=True)
-class NamedObjectives:
-    """A search's objectives from their names (`named_objectives`), for `oneproxy.scan.scan`,
-    `oneproxy.scan.exact_front` or `oneproxy.search.evolve` as ``(space, objectives, sense)``.
-
-    Attributes
-    ----------
-    space : Space
-        The space to search: the one named, or once-for-all's at the Note10 table's resolutions
-        when ``"accuracy"`` or ``"note10"`` is among the names.
-    names : tuple of str
-    objectives : list of predictors
-        One per name, in order.
-    sense : list of {"min", "max"}
-        One per name.
-    """
-
-    space: Space
-    names: tuple[str, ...]
-    objectives: list[Objective]
-    sense: list[str]
-
-
-def named_objectives(space: str, names: Sequence[str], dataset: Dataset | str | None = None,
-                     sense: Sequence[str] | None = None) -> NamedObjectives:
-    """Objectives of a search over `space` (a registry name: ``"nb201"``, ``"fbnet"``,
-    ``"ofa-mbv3"``) by name, as ``oneproxy scan``, ``search`` and ``front`` take them.
-
-    Each of `names` is a device of `dataset` (its `linear_latency`, ms; the dataset defaults to
-    the space's own bundled one, loaded only when a device is named), a saved predictor's path
-    (ending ``.npz``, `oneproxy.predictors.load`), or, on ofa-mbv3, ``"accuracy"`` or
-    ``"note10"``: once-for-all's accuracy predictor (fraction of top-1) and the Samsung Note10
-    table (ms), which restrict the space to the table's resolutions
-    (`~oneproxy.predictors.OFANote10Latency.RESOLUTIONS`, 160-224 px). `sense` defaults to
-    ``"max"`` for ``"accuracy"`` and ``"min"`` for every other name (`oneproxy.objectives.check`
-    checks it against the objectives).
-
-    >>> named = named_objectives("ofa-mbv3", ["accuracy", "note10"])
-    >>> named.space.resolutions[0], named.sense
-    (160, ['max', 'min'])
-    """
-    names = tuple(names)
-    if not names:
-        raise ValueError("names must hold at least one objective, got none")
-    own = get_space(space)
-    ofa = OFAMobileNetV3(OFANote10Latency.RESOLUTIONS) if own.name == "ofa-mbv3" and any(
-        n in ("accuracy", "note10") for n in names) else None
-    target = own if ofa is None else ofa
-    objs: list[Objective] = []
-    for name in names:
-        if ofa is not None and name == "accuracy":
-            objs.append(ofa_accuracy(ofa))
-        elif ofa is not None and name == "note10":
-            objs.append(ofa_note10_latency(ofa))
-        elif name.endswith(".npz"):
-            objs.append(load_predictor(name))
-        else:
-            objs.append(_device_objective(space if dataset is None else dataset, name, target))
-    chosen = [("max" if n == "accuracy" else "min") for n in names] if sense is None else list(sense)
-    return NamedObjectives(target, names, objs, chosen)
-
-
-def _device_objective(dataset: Dataset | str, name: str, space: Space) -> LinearLatency:
-    """`linear_latency` of device `name` of `dataset`, which must be over `space`."""
-    ds = load_dataset(dataset) if isinstance(dataset, str) else dataset
-    if ds.space != space:
-        raise ValueError(f"objective {name!r}: devices of {ds.name} are over {ds.space!r}, not "
-                         f"{space!r} (with 'accuracy'/'note10' the space is 160-224 px)")
-    return linear_latency(ds, name)
