@@ -294,6 +294,36 @@ def test_bundled_dataset_round_trips_through_csv(name, tmp_path):
         assert (a is None and b is None) or np.array_equal(a, b, equal_nan=True)
 
 
+def test_get_takes_a_bundled_name_or_a_csv_path(tmp_path):
+    """`get`: a bundled name is `load`'s cached dataset (checked against `space` when given), a
+    path is `from_csv` over `space`; errors say which, by the names the caller gives."""
+    from oneproxy.spaces import NASBench201, OFAMobileNetV3
+
+    assert datasets.get("nb201") is datasets.load("nb201")
+    assert datasets.get("nb201-oneproxy", "nb201") is datasets.get("nb201-oneproxy", NASBench201())
+    path = tmp_path / "mine.csv"
+    path.write_text(f"architecture,phone\n{NB_A},12.5\n{NB_B},0.75\n")
+    for given in (str(path), path):
+        mine = datasets.get(given, "nb201")
+        assert (mine.name, mine.devices, mine.latency.tolist()) == ("mine", ("phone",), [[12.5, 0.75]])
+    for call, message in [
+        (lambda: datasets.get("imagenet"), "dataset must be a bundled dataset (nb201, nb201-oneproxy, fbnet, "
+                                           "ofa-mbv3) or a CSV file, got 'imagenet' (no such file)"),
+        (lambda: datasets.get(None), "or a CSV file, got None"),  # type: ignore[arg-type]
+        (lambda: datasets.get(path), f"dataset {path}: a CSV needs space (nb201, fbnet, ofa-mbv3), the space "
+                                     f"of its architectures"),
+        (lambda: datasets.get("fbnet", "nb201"), "space nb201: dataset fbnet is over fbnet"),
+        (lambda: datasets.get("ofa-mbv3", OFAMobileNetV3((160,))), "dataset ofa-mbv3 is over OFAMobileNetV3("),
+        (lambda: datasets.get("fbnet", "nb201", name="--dataset", space_name="--space"),
+         "--space nb201: dataset fbnet is over fbnet"),
+        (lambda: datasets.get("x.csv", name="--dataset"), "--dataset must be a bundled dataset"),
+        (lambda: datasets.get(path, "fbnet"), "line 2, column 'architecture': not an architecture"),
+    ]:
+        with pytest.raises(ValueError) as err:
+            call()
+        assert message in str(err.value)
+
+
 def test_round_trip_gives_the_same_analysis(tmp_path):
     from oneproxy import workflow
 

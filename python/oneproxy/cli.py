@@ -362,21 +362,9 @@ def _no_progress_argument(command: argparse.ArgumentParser) -> None:
 
 # ---------------------------------------------------------------------------- values from the command line
 
-def _dataset(text: str, space: str | None) -> datasets.Dataset:
-    """--dataset: a bundled name, or a CSV file read over --space."""
-    if text in datasets.available():
-        ds = datasets.load(text)
-        if space is not None and space != ds.space.name:
-            raise ValueError(f"--space {space}: dataset {text} is over {ds.space.name}")
-        return ds
-    path = Path(text)
-    if not path.is_file():
-        raise ValueError(f"--dataset must be a bundled dataset ({', '.join(datasets.available())}) "
-                         f"or a CSV file, got {text!r} (no such file)")
-    if space is None:
-        raise ValueError(f"--dataset {text}: a CSV needs --space ({', '.join(spaces.available())}), the "
-                         f"space of its architectures")
-    return datasets.from_csv(path, space)
+def _dataset(args: argparse.Namespace) -> datasets.Dataset:
+    """--dataset (a bundled name or a CSV file) over --space, as `oneproxy.datasets.get`."""
+    return datasets.get(args.dataset, args.space, name="--dataset", space_name="--space")
 
 
 def _comma_list(text: str | None) -> list[str] | None:
@@ -439,7 +427,7 @@ def _budget(text: str | None) -> dict[int, tuple[str, float]] | None:
 
 def _objectives(args: argparse.Namespace) -> NamedObjectives:
     """--space, --dataset, --objectives and --sense as `oneproxy.objectives.named_objectives`."""
-    dataset = None if args.dataset is None else _dataset(args.dataset, args.space)
+    dataset = None if args.dataset is None else _dataset(args)
     return objectives.named_objectives(args.space, _comma_list(args.objectives) or [], dataset,
                                        _comma_list(args.sense))
 
@@ -471,7 +459,7 @@ def _srcc(args: argparse.Namespace) -> None:
         mono = workflow.monotonicity(L, names, args.method)
         title, n = f"{space} architectures measured in {args.db}", len(indices)
     else:
-        data = _dataset(args.dataset, args.space)
+        data = _dataset(args)
         if devices is not None and len(devices) < 2:
             raise ValueError(f"--devices needs at least two devices, got {devices}")
         mono, title, n = workflow.monotonicity(data, devices, args.method), data.name, data.n_archs
@@ -522,7 +510,7 @@ def _bench(args: argparse.Namespace) -> None:
 def _demo(args: argparse.Namespace) -> None:
     from oneproxy import demo
 
-    data = None if args.dataset is None else _dataset(args.dataset, args.space)
+    data = None if args.dataset is None else _dataset(args)
     report = demo.run(args.out, quick=args.quick, progress=not args.no_progress, dataset=data)
     print(f"wrote {report} and its figures in {report.parent}")
 
@@ -530,7 +518,7 @@ def _demo(args: argparse.Namespace) -> None:
 def _reuse(args: argparse.Namespace) -> None:
     from oneproxy import predictors
 
-    ds = _dataset(args.dataset, args.space)
+    ds = _dataset(args)
     predictor = None if args.predictor is None else predictors.load(args.predictor)
     pair = workflow.reuse_pair(ds, args.proxy, args.target, predictor=predictor)
     r = pair.reuse
@@ -557,7 +545,7 @@ def _adapt(args: argparse.Namespace) -> None:
         return
     if args.proxy is None or args.target is None:
         raise ValueError("adapt needs --proxy and --target (or --db with this machine's measurements)")
-    ds = _dataset(args.dataset, args.space)
+    ds = _dataset(args)
     _arguments.integer(args.samples, "--samples", 1)
     _arguments.seed(args.seed, "--seed")
     a = workflow.adapt_pair(ds, args.proxy, args.target, args.samples, args.seed)
@@ -575,7 +563,7 @@ def _adapt(args: argparse.Namespace) -> None:
 def _adapt_measured(args: argparse.Namespace) -> None:
     from oneproxy import device
 
-    ds = _dataset(args.dataset, args.space)
+    ds = _dataset(args)
     space = device.stored_space(ds)
     fingerprint = device.stored_device(args.db, space, args.device, name="--device")  # the store first: cheap
     chosen = device.adapt_stored(args.db, fingerprint, ds, proxy=args.proxy, seed=args.seed)

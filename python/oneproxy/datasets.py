@@ -20,7 +20,8 @@ Every value equals ``float(text)`` of its cell in the source CSV. Sources, commi
 Your own latencies load the same way: :func:`from_csv` (a CSV of architectures x devices, format
 in ``docs/data.md``), :func:`from_frame` (a pandas DataFrame or a mapping of columns) and
 :func:`from_db` (``oneproxy measure``'s SQLite store) return a `Dataset` that every function of
-``oneproxy.workflow`` takes; :meth:`Dataset.to_csv` writes one back.
+``oneproxy.workflow`` takes; :meth:`Dataset.to_csv` writes one back. :func:`get` takes either a
+bundled name or a CSV's path, as ``oneproxy --dataset`` does.
 
 Examples
 --------
@@ -50,9 +51,10 @@ from numpy.typing import NDArray
 
 from oneproxy import fronts
 from oneproxy.spaces import FBNet, NASBench201, OFAMobileNetV3, Space
+from oneproxy.spaces import available as space_names
 from oneproxy.spaces import get as get_space
 
-__all__ = ["Dataset", "available", "load", "from_csv", "from_frame", "from_db"]
+__all__ = ["Dataset", "available", "load", "get", "from_csv", "from_frame", "from_db"]
 
 _NAMES = ("nb201", "nb201-oneproxy", "fbnet", "ofa-mbv3")
 
@@ -269,6 +271,57 @@ def load(name: str) -> Dataset:
         raise ValueError(f"name must be one of the bundled datasets, got {name!r}; "
                          f"available: {', '.join(_NAMES)}")
     return _load(name)
+
+
+def get(dataset: str | os.PathLike[str], space: Space | str | None = None, *, name: str = "dataset",
+        space_name: str = "space") -> Dataset:
+    """A bundled dataset by name (:func:`load`), or your CSV of latencies by path (:func:`from_csv`).
+
+    Parameters
+    ----------
+    dataset : str or path-like
+        One of :func:`available` (a bundled name wins over a file of that name), else the path
+        of a CSV file.
+    space : Space or str, optional
+        For a CSV, the space of its architectures (required). For a bundled name, if given, it
+        must be the dataset's space.
+    name, space_name : str
+        What errors call `dataset` and `space` (``oneproxy`` passes ``"--dataset"`` and
+        ``"--space"``).
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    ValueError
+        For a name that is neither bundled nor a file, a CSV without `space`, a bundled dataset
+        over another space than `space`, and whatever :func:`from_csv` refuses.
+
+    Examples
+    --------
+    >>> get("nb201-oneproxy").n_archs
+    1999
+    >>> get("fbnet", "nb201")
+    Traceback (most recent call last):
+    ...
+    ValueError: space nb201: dataset fbnet is over fbnet
+    """
+    text = os.fspath(dataset) if isinstance(dataset, (str, os.PathLike)) else None
+    if text in _NAMES:
+        ds = load(text)
+        if space is not None and get_space(space) != ds.space:
+            over = ds.space.name if isinstance(space, str) else repr(ds.space)
+            raise ValueError(f"{space_name} {space}: dataset {text} is over {over}")
+        return ds
+    if text is None or not Path(text).is_file():
+        got = f"{dataset!r}" if text is None else f"{text!r} (no such file)"
+        raise ValueError(f"{name} must be a bundled dataset ({', '.join(_NAMES)}) or a CSV file, got {got}")
+    if space is None:
+        raise ValueError(f"{name} {text}: a CSV needs {space_name} ({', '.join(space_names())}), the space of "
+                         f"its architectures")
+    return from_csv(text, space)
 
 
 def from_csv(path: str | os.PathLike[str], space: Space | str, *, accuracy: str | None = None,
