@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -288,6 +289,40 @@ def test_a_failing_network_is_recorded_and_skipped(tmp_path):
         assert healthy.loads == [bad] and list(every) == archs
         assert measure.failures(db) == {}
         assert all(latency_rows(db)[k] == v for k, v in before.items())
+
+
+def test_run_returns_what_was_requested_measured_and_failed(tmp_path):
+    """`run` samples n or takes archs (indices, or a CSV of them, duplicates once), measures like
+    `measure`, and returns the failures with their errors instead of warning."""
+    db = tmp_path / "m.sqlite"
+    drawn = measure.run(db, n=3, seed=4, repeats=2, warmup=0)
+    assert drawn.requested == tuple(measure.sample_indices(NB, 3, seed=4)) and drawn.space == NB
+    assert drawn.results == measure.stored(db) and list(drawn.results) == list(drawn.requested)
+    assert drawn.failed == {} and drawn.device == measure.this_device()
+
+    archs = measure.sample_indices(NB, 4, seed=7)
+    built = {networks.build(NB, NB.decode(i)).SerializeToString(): i for i in archs}
+    listed = tmp_path / "archs.csv"
+    listed.write_text("index\n" + "".join(f"{i}\n" for i in [archs[2], *archs, archs[0]]))
+    failing = Logging(measure.get_backend("onnxruntime"), built, fail=archs[1])
+    seen: list[tuple[int, int]] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # run reports failures, it does not warn of them
+        got = measure.run(db, archs=listed, backend=failing, repeats=2, warmup=0,
+                          progress=lambda done, total: seen.append((done, total)))
+    assert got.requested == (archs[2], archs[0], archs[1], archs[3])
+    assert list(got.results) == [archs[2], archs[0], archs[3]]
+    assert got.failed == {archs[1]: f"RuntimeError: cannot compile network {archs[1]}"}
+    assert got.failed == measure.failures(db) and seen[-1][0] == seen[-1][1]
+    assert measure.run(db, archs=[archs[3], archs[1]], backend=failing, repeats=2, warmup=0).failed == got.failed
+    with pytest.warns(UserWarning, match="1 of 4 architectures could not be measured"):
+        assert measure.measure(archs=archs, db=db, backend=failing, repeats=2, warmup=0) == \
+            {i: got.results[i] for i in archs if i != archs[1]}
+    for kwargs, message in [(dict(), "give either n"), (dict(n=2, archs=[1]), "give either n"),
+                            (dict(n=0), "n must be >= 1, got 0"), (dict(archs=tmp_path / "none.csv"), "cannot be read")]:
+        with pytest.raises(ValueError, match=message):
+            measure.run(tmp_path / "new.sqlite", **kwargs)
+    assert not (tmp_path / "new.sqlite").exists()
 
 
 def old_database(path: Path, rows: list[tuple[str, int, float, float, int, str]]) -> None:

@@ -601,38 +601,28 @@ def _device(args: argparse.Namespace) -> None:
 
 
 def _measure(args: argparse.Namespace) -> None:
-    import warnings
-
-    from oneproxy import fronts, measure
+    from oneproxy import measure
 
     space = _measure_space(args)
-    archs = fronts.read_csv(args.archs, space) if args.archs is not None else None
-    if archs is None and args.n < 1:  # sample_indices accepts 0: nothing would be measured
-        raise ValueError(f"--n must be >= 1, got {args.n}")
-    requested = archs if archs is not None else measure.sample_indices(space, args.n, args.seed)
 
     def report(done: int, total: int) -> None:
         print(f"measured {done}/{total}", file=sys.stderr, flush=True)
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # failures are printed below
-        results = measure.measure(space=space, archs=requested, db=args.db, backend=args.backend,
-                                  threads=args.threads, repeats=args.repeats, warmup=args.warmup,
-                                  batch=args.batch, progress=report)
-    device = measure.this_device(args.threads, args.batch, args.backend)
-    print(f"{device.fingerprint}: {len(results)} {space.name} architectures stored in {args.db}")
-    for index, (median, iqr, _) in sorted(results.items())[:10]:
+    n = None if args.archs is not None else _arguments.integer(args.n, "--n", 1)  # --archs replaces --n
+    done = measure.run(args.db, space=space, n=n, archs=args.archs, seed=args.seed, backend=args.backend,
+                       threads=args.threads, repeats=args.repeats, warmup=args.warmup, batch=args.batch,
+                       progress=report)
+    print(f"{done.device.fingerprint}: {len(done.results)} {space.name} architectures stored in {args.db}")
+    for index, (median, iqr, _) in sorted(done.results.items())[:10]:
         print(f"  {index:>5d}  {median:8.3f} ms  (IQR {iqr:.3f})  {space.to_string(index)}")
     if args.csv is not None:
-        rows = measure.export_csv(args.db, args.csv, device, space=space)
+        rows = measure.export_csv(args.db, args.csv, done.device, space=space)
         print(f"wrote {rows} rows to {args.csv}")
-    errors = measure.failures(args.db, device, space=space)
-    failed = [i for i in dict.fromkeys(requested) if i not in results]
-    if failed:
-        print(f"{len(failed)} architectures failed:", file=sys.stderr)
-        for i in failed:
-            print(f"  {space.to_string(i)}: {errors.get(i, 'not measured')}", file=sys.stderr)
-        raise ValueError(f"{len(failed)} of {len(set(requested))} architectures could not be measured")
+    if done.failed:
+        print(f"{len(done.failed)} architectures failed:", file=sys.stderr)
+        for i, error in done.failed.items():
+            print(f"  {space.to_string(i)}: {error}", file=sys.stderr)
+        raise ValueError(f"{len(done.failed)} of {len(done.requested)} architectures could not be measured")
 
 
 def _scan(args: argparse.Namespace) -> None:

@@ -362,11 +362,8 @@ class _Loop:
 
     def measure(self, indices: Sequence[int], step: str) -> dict[int, float]:
         """Median latency (ms) of the subnets measured or found in the store; the others failed."""
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # failures are kept in DeviceResult.failed
-            got = measuring.measure(archs=list(indices), progress=lambda d, t: self.bar(step, d / max(t, 1)),
-                                    **self._timing)
-        return {i: v[0] for i, v in got.items()}
+        got = measuring.run(archs=list(indices), progress=lambda d, t: self.bar(step, d / max(t, 1)), **self._timing)
+        return {i: v[0] for i, v in got.results.items()}
 
 
 def _models(prox: dict[str, LinearLatency], space: OFAMobileNetV3, sample: list[int], lat: dict[int, float],

@@ -30,13 +30,13 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from oneproxy import _arguments, networks, spaces
+from oneproxy import _arguments, fronts, networks, spaces
 from oneproxy.networks import build_nb201, parameter_count  # noqa: F401  (measure's API since 0.1)
 from oneproxy.spaces import Space
 from oneproxy.threads import check_threads
 
 __all__ = ["Backend", "BackendUnavailable", "get_backend", "BACKENDS", "Device", "this_device", "measure",
-           "stored", "failures", "devices", "measured_latency", "export_csv", "sample_indices",
+           "Measured", "run", "stored", "failures", "devices", "measured_latency", "export_csv", "sample_indices",
            "build_nb201", "parameter_count"]
 
 #: Backend names accepted by `backend`, with the extra that installs each.
@@ -368,6 +368,97 @@ def sample_indices(space: Space | str, n: int, seed: int = 0) -> list[int]:
     return list(out)[:n]
 
 
+@dataclass(frozen=True)
+class Measured:
+    """What `run` asked for, what the store holds of it and what failed.
+
+    Attributes
+    ----------
+    space : Space
+    device : Device
+        The device the measurements are stored under in the db.
+    requested : tuple of int
+        The architectures asked for, each once, in the order given or drawn.
+    results : dict of int to (float, float, int)
+        Index -> (median_ms, iqr_ms, repeats) of the requested architectures that have a
+        measurement (measured now or earlier), in `requested` order.
+    failed : dict of int to str
+        Index -> error of the requested architectures without one, in `requested` order: the
+        error the store recorded (`failures`), or ``"not measured"``.
+    """
+
+    space: Space
+    device: Device
+    requested: tuple[int, ...]
+    results: dict[int, tuple[float, float, int]]
+    failed: dict[int, str]
+
+
+def run(db: str | os.PathLike[str], *, space: Space | str = "nb201", n: int | None = None,
+        archs: Sequence[int] | str | os.PathLike[str] | None = None, seed: int = 0,
+        backend: str | Backend = "onnxruntime", threads: int | None = None, repeats: int = 30, warmup: int = 10,
+        batch: int = 1, group: int = 30, progress: Callable[[int, int], None] | None = None) -> Measured:
+    """What ``oneproxy measure`` does: measure `n` architectures of `space` drawn with `seed`
+    (`sample_indices`) or exactly `archs` (give one of the two), as `measure` does, and return
+    what was requested and what failed instead of warning of the failures.
+
+    Parameters
+    ----------
+    db : path-like
+        The SQLite store; created if missing. What it holds for this device is not measured again.
+    archs : sequence of int, or path-like
+        Indices in `space`, or the path of a CSV listing architectures (a column ``index`` or
+        ``architecture``, e.g. a front written by ``oneproxy search``; `oneproxy.fronts.read_csv`).
+
+    The other arguments are `measure`'s.
+
+    Returns
+    -------
+    Measured
+    """
+    sp = spaces.get(space)
+    for name, value, low in (("repeats", repeats, 1), ("warmup", warmup, 0), ("batch", batch, 1),
+                             ("group", group, 1)):
+        _arguments.integer(value, name, low)
+    indices = _requested(sp, n, archs, seed)
+    networks.builder(sp)  # a space without networks: a clear error before any work
+    backend = get_backend(backend, threads)
+    device = this_device(batch=batch, backend=backend)
+    con = _connect(db, create=True)
+    try:
+        have = {a for (a, *_) in _rows(db, "latency", "median_ms", sp, device)}
+        todo = list(dict.fromkeys(i for i in indices if i not in have))
+        done = len(indices) - len(todo)
+        for start in range(0, len(todo), group):
+            chunk = todo[start:start + group]
+            _time_group(con, sp, backend, device, chunk, repeats, warmup, batch)
+            done += len(chunk)
+            if progress is not None:
+                progress(done, len(indices))
+    finally:
+        con.close()
+    results, errors = stored(db, device, space=sp), failures(db, device, space=sp)
+    requested = tuple(dict.fromkeys(indices))
+    return Measured(sp, device, requested, {i: results[i] for i in requested if i in results},
+                    {i: errors.get(i, "not measured") for i in requested if i not in results})
+
+
+def _requested(space: Space, n: int | None, archs: Sequence[int] | str | os.PathLike[str] | None,
+               seed: int) -> list[int]:
+    """The architectures `run` is asked for: a sample of `n`, or `archs` (indices, or a CSV of
+    architectures) as given; ValueError for both or neither, and for an index not in `space`."""
+    if (n is None) == (archs is None):
+        raise ValueError("give either n (architectures to sample) or archs (indices), not both")
+    if archs is None:
+        return sample_indices(space, _arguments.integer(n, "n", 1), seed)
+    if isinstance(archs, (str, os.PathLike)):
+        return fronts.read_csv(archs, space)
+    indices = [_arguments.integer(i, f"archs[{k}]", 0) for k, i in enumerate(archs)]
+    if indices:
+        space.decode(indices)  # out of range: a clear error
+    return indices
+
+
 def measure(n: int | None = None, *, space: Space | str = "nb201", archs: Sequence[int] | None = None,
             seed: int = 0, db: str | os.PathLike[str], backend: str | Backend = "onnxruntime",
             threads: int | None = None, repeats: int = 30, warmup: int = 10, batch: int = 1, group: int = 30,
@@ -382,43 +473,16 @@ def measure(n: int | None = None, *, space: Space | str = "nb201", archs: Sequen
     30 OpenVINO subnets ranked them at SRCC 0.91; with one group of 30, 0.99),
     and each network's median and interquartile range (ms) is committed as soon as its group is
     done, so an interrupted run loses at most one group. A network that fails to build, load or
-    run is recorded in `failures` with its error and skipped; a warning lists them at the end.
+    run is recorded in `failures` with its error and skipped; a warning lists them at the end
+    (`run` returns them instead).
     """
-    sp = spaces.get(space)
-    for name, value, low in (("repeats", repeats, 1), ("warmup", warmup, 0), ("batch", batch, 1),
-                             ("group", group, 1)):
-        _arguments.integer(value, name, low)
-    if (n is None) == (archs is None):
-        raise ValueError("give either n (architectures to sample) or archs (indices), not both")
-    if archs is None:
-        indices = sample_indices(sp, _arguments.integer(n, "n", 1), seed)
-    else:
-        indices = [_arguments.integer(i, f"archs[{k}]", 0) for k, i in enumerate(archs)]
-        if indices:
-            sp.decode(indices)  # out of range: a clear error
-    networks.builder(sp)  # a space without networks: a clear error before any work
-    run = get_backend(backend, threads)
-    device = this_device(batch=batch, backend=run)
-    con = _connect(db, create=True)
-    try:
-        have = {a for (a, *_) in _rows(db, "latency", "median_ms", sp, device)}
-        todo = list(dict.fromkeys(i for i in indices if i not in have))
-        done = len(indices) - len(todo)
-        for start in range(0, len(todo), group):
-            chunk = todo[start:start + group]
-            _time_group(con, sp, run, device, chunk, repeats, warmup, batch)
-            done += len(chunk)
-            if progress is not None:
-                progress(done, len(indices))
-    finally:
-        con.close()
-    results = stored(db, device, space=sp)
-    failed = {i: e for i, e in failures(db, device, space=sp).items() if i in set(indices) and i not in results}
-    if failed:
-        shown = "; ".join(f"{sp.to_string(i)}: {e}" for i, e in list(failed.items())[:3])
-        warnings.warn(f"{len(failed)} of {len(indices)} architectures could not be measured on "
-                      f"{device.fingerprint} ({shown}); measure.failures(db) lists them", stacklevel=2)
-    return {i: results[i] for i in indices if i in results}
+    done = run(db, space=space, n=n, archs=archs, seed=seed, backend=backend, threads=threads, repeats=repeats,
+               warmup=warmup, batch=batch, group=group, progress=progress)
+    if done.failed:
+        shown = "; ".join(f"{done.space.to_string(i)}: {e}" for i, e in list(done.failed.items())[:3])
+        warnings.warn(f"{len(done.failed)} of {len(done.requested)} architectures could not be measured on "
+                      f"{done.device.fingerprint} ({shown}); measure.failures(db) lists them", stacklevel=2)
+    return done.results
 
 
 def _time_group(con: sqlite3.Connection, space: Space, run: Backend, device: Device, chunk: list[int],
