@@ -290,8 +290,16 @@ def reuse_pair(dataset: Dataset | str, proxy: str, target: str, *, predictor: An
     x, y = ds.latency_of(proxy), ds.latency_of(target)
     if predictor is not None:
         x = np.asarray(predictor.predict(ds.choices), dtype=np.float64)
-    rows = np.flatnonzero(~np.isnan(x) & ~np.isnan(y))
+    rows = _measured_on_both(x, y)
     return PairReuse(rows, float(spearman(x[rows], y[rows])), reuse(ds.accuracy[rows], x[rows], y[rows]))
+
+
+def _measured_on_both(x: NDArray[np.float64], y: NDArray[np.float64],
+                      among: NDArray[np.intp] | None = None) -> NDArray[np.intp]:
+    """The rows (of `among`, default all) where latencies `x` and `y` (n,) are both known (not
+    NaN): what a figure between two devices is over."""
+    rows = np.arange(len(x)) if among is None else among
+    return rows[~np.isnan(x[rows]) & ~np.isnan(y[rows])]
 
 
 # ---------------------------------------------------------------------------- adapting one pair
@@ -335,7 +343,7 @@ def adapt_pair(dataset: Dataset | str, proxy: str, target: str, samples: int = 7
     measured = int(np.count_nonzero(~np.isnan(y)))
     samples = _arguments.integer(samples, "samples", 1, measured - 1)
     drawn, test = split(y, samples, _arguments.seed(seed))
-    test = test[~np.isnan(x[test])]
+    test = _measured_on_both(x, y, test)
     model = adapt(linear_latency(ds, proxy), ds.choices[drawn], y[drawn], seed=seed)
     return PairAdaptation(model, drawn, test, float(spearman(x[test], y[test])),
                           float(spearman(model.predict(ds.choices[test]), y[test])))
@@ -489,7 +497,7 @@ def _study_target(ds: Dataset, t: int, s: int, samples: int, full: NDArray[np.fl
         if p == t or (threshold is not None and not full[p, t] < threshold):
             continue
         x = ds.latency[p]
-        tt = test[~np.isnan(x[test])]
+        tt = _measured_on_both(x, y, test)
         start = time.perf_counter()
         model = adapt(proxies[p], X_s, y_s, seed=s)
         seconds.append(time.perf_counter() - start)
@@ -508,7 +516,7 @@ def _reuse_figures(ds: Dataset, x: NDArray[np.float64], y: NDArray[np.float64], 
     if not with_reuse:
         return dict.fromkeys(("hv_ratio_before", "hv_ratio_after", "regret_before", "regret_after"), math.nan)
     assert ds.accuracy is not None
-    both = np.flatnonzero(~np.isnan(x) & ~np.isnan(y))
+    both = _measured_on_both(x, y)
     rb = reuse(ds.accuracy[both], x[both], y[both])
     ra = reuse(ds.accuracy[both], pred[both], y[both])
     return {"hv_ratio_before": rb.hv_ratio, "hv_ratio_after": ra.hv_ratio,
