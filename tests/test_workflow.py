@@ -164,6 +164,20 @@ def test_monotonicity_kendall(nb201):
     np.testing.assert_array_equal(mono.matrix, kendall_matrix(sub, nan_policy="omit"))
     for i, j in [(0, 1), (0, 2), (2, 3)]:
         assert mono[devices[i], devices[j]] == pytest.approx(kendalltau(sub[i], sub[j]).statistic, abs=1e-12)
+    assert (mono.statistic, monotonicity(sub, devices=devices).statistic) == ("Kendall tau-b", "SRCC")
+
+
+def test_monotonicity_to_csv_reads_back_to_6_decimals(tmp_path):
+    """One header row of devices, one row per device; a NaN correlation (a constant device) as nan."""
+    L = np.array([[1.0, 2.0, 3.0, 4.0], [4.0, 1.0, 3.0, 2.0], [5.0, 5.0, 5.0, 5.0]])
+    with pytest.warns(oneproxy.ConstantInputWarning):
+        mono = monotonicity(L, devices=("a", "b", "c"))
+    path = mono.to_csv(tmp_path / "m.csv")
+    header, *rows = path.read_text().splitlines()
+    assert header == "device,a,b,c" and [row.split(",")[0] for row in rows] == ["a", "b", "c"]
+    back = np.array([[float(v) for v in row.split(",")[1:]] for row in rows])
+    np.testing.assert_allclose(back, mono.matrix, rtol=0, atol=5e-7)
+    assert np.isnan(back[2, 0]) and np.isnan(mono.matrix[2, 0])
 
 
 @settings(max_examples=60, deadline=None)
@@ -398,6 +412,8 @@ def test_reuse_pair_is_reuse_over_the_rows_both_devices_have(oneproxy_ds):
     np.testing.assert_array_equal(pair.reuse.proxy_set, expected.proxy_set)
     np.testing.assert_array_equal(pair.reuse.regret, expected.regret)
     assert (pair.reuse.hv_ratio, pair.reuse.igd_plus) == (expected.hv_ratio, expected.igd_plus)
+    np.testing.assert_array_equal(pair.accuracy, oneproxy_ds.accuracy[rows])
+    np.testing.assert_array_equal(pair.target_latency, y[rows])
     fitted = predictors.linear_latency(oneproxy_ds, "true_630")
     with_predictor = reuse_pair("nb201-oneproxy", "rice_edgetpu", "true_vpu", predictor=fitted)
     z = fitted.predict(oneproxy_ds.choices)

@@ -463,18 +463,15 @@ def _srcc(args: argparse.Namespace) -> None:
         if devices is not None and len(devices) < 2:
             raise ValueError(f"--devices needs at least two devices, got {devices}")
         mono, title, n = workflow.monotonicity(data, devices, args.method), data.name, data.n_archs
-    name = "SRCC" if args.method == "spearman" else "Kendall tau-b"
-    _print_matrix(mono, f"{name} of latency between {len(mono.devices)} devices over {n} architectures of {title}")
+    _print_matrix(mono, f"{mono.statistic} of latency between {len(mono.devices)} devices over {n} architectures "
+                        f"of {title}")
     if args.csv is not None:
-        header = ",".join(["device", *mono.devices])
-        lines = [",".join([d, *(f"{v:.6f}" for v in mono.matrix[k])]) for k, d in enumerate(mono.devices)]
-        args.csv.write_text("\n".join([header, *lines]) + "\n")
-        print(f"wrote {args.csv}")
+        print(f"wrote {mono.to_csv(args.csv)}")
     if args.out is not None:
         from oneproxy.plots import correlation_heatmap
 
         written = correlation_heatmap(mono.matrix, mono.devices, args.out,
-                                      title=f"{name} of latency, {title} ({n} architectures)")
+                                      title=f"{mono.statistic} of latency, {title} ({n} architectures)")
         print(f"wrote {written}")
 
 
@@ -533,9 +530,8 @@ def _reuse(args: argparse.Namespace) -> None:
     if args.out is not None:
         from oneproxy.plots import reuse_fronts
 
-        assert ds.accuracy is not None  # reuse_pair refuses a dataset without
-        reuse_fronts([(f"{source} -> {args.target}", ds.accuracy[pair.rows], ds.latency_of(args.target)[pair.rows],
-                       r.target_set, r.proxy_set)], args.out, accuracy_label=str(ds.accuracy_name))
+        reuse_fronts([(f"{source} -> {args.target}", pair.accuracy, pair.target_latency, r.target_set, r.proxy_set)],
+                     args.out, accuracy_label=str(ds.accuracy_name))
         print(f"wrote {args.out}")
 
 

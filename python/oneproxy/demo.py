@@ -248,8 +248,8 @@ def _user_reuse(out: Path, ds: Dataset, m: Monotonicity) -> list[str]:
     for proxy, target, r in dict.fromkeys([pairs[-1], pairs[0]]):
         pair = reuse_pair(ds, proxy, target)
         res = pair.reuse
-        panels.append((f"proxy {proxy} -> target {target} (SRCC {r:.2f})", ds.accuracy[pair.rows],
-                       ds.latency_of(target)[pair.rows], res.target_set, res.proxy_set))
+        panels.append((f"proxy {proxy} -> target {target} (SRCC {r:.2f})", pair.accuracy, pair.target_latency,
+                       res.target_set, res.proxy_set))
         rows.append(f"| {proxy} | {target} | {r:.3f} | {res.hv_ratio:.4f} | {res.igd_plus:.4f} | "
                     f"{res.mean_regret:.3g} | {res.jaccard:.2f} | {len(res.proxy_set)} / {len(res.target_set)} |")
     plots.reuse_fronts(panels, out / "reuse-fronts.png", accuracy_label=str(ds.accuracy_name))

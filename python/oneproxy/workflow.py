@@ -26,9 +26,11 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -113,6 +115,28 @@ class Monotonicity:
         return {"pairs": int(values.size), "median": float(np.median(values)), "min": float(values.min()),
                 "lowest": (self.devices[rows[worst]], self.devices[cols[worst]]),
                 "at_least": float(np.mean(values >= threshold))}
+
+    @property
+    def statistic(self) -> str:
+        """The correlation's name: ``"SRCC"`` (Spearman) or ``"Kendall tau-b"``."""
+        return "SRCC" if self.method == "spearman" else "Kendall tau-b"
+
+    def to_csv(self, path: str | os.PathLike[str]) -> Path:
+        """Write the matrix as CSV: a header ``device,<devices>``, then one row per device (its
+        name, then its correlations to 6 decimals, ``nan`` where undefined); returns `path`.
+
+        >>> import tempfile
+        >>> m = Monotonicity(("a", "b"), np.array([[1.0, 0.25], [0.25, 1.0]]), "spearman")
+        >>> print(m.to_csv(os.path.join(tempfile.mkdtemp(), "m.csv")).read_text(), end="")
+        device,a,b
+        a,1.000000,0.250000
+        b,0.250000,1.000000
+        """
+        path = Path(path)
+        lines = [",".join(["device", *self.devices])]
+        lines += [",".join([d, *(f"{v:.6f}" for v in self.matrix[k])]) for k, d in enumerate(self.devices)]
+        path.write_text("\n".join(lines) + "\n")
+        return path
 
     def pairs_below(self, threshold: float = 0.9) -> list[tuple[str, str, float]]:
         """Unordered pairs whose correlation is below `threshold`, lowest first."""
@@ -267,11 +291,16 @@ class PairReuse:
         SRCC of the proxy's latency (or the predictor's) with the target's over `rows`.
     reuse : Reuse
         The reuse figures; its index sets are positions in `rows`.
+    accuracy, target_latency : ndarray of float64, shape (k,)
+        The dataset's accuracy and the target's latency (ms) over `rows`: what the index sets
+        of `reuse` pick from (e.g. to plot the two sets, `oneproxy.plots.reuse_fronts`).
     """
 
     rows: NDArray[np.intp]
     srcc: float
     reuse: Reuse
+    accuracy: NDArray[np.float64]
+    target_latency: NDArray[np.float64]
 
 
 def reuse_pair(dataset: Dataset | str, proxy: str, target: str, *, predictor: Any = None) -> PairReuse:
@@ -291,7 +320,8 @@ def reuse_pair(dataset: Dataset | str, proxy: str, target: str, *, predictor: An
     if predictor is not None:
         x = np.asarray(predictor.predict(ds.choices), dtype=np.float64)
     rows = _measured_on_both(x, y)
-    return PairReuse(rows, float(spearman(x[rows], y[rows])), reuse(ds.accuracy[rows], x[rows], y[rows]))
+    acc = ds.accuracy[rows]
+    return PairReuse(rows, float(spearman(x[rows], y[rows])), reuse(acc, x[rows], y[rows]), acc, y[rows])
 
 
 def _measured_on_both(x: NDArray[np.float64], y: NDArray[np.float64],
