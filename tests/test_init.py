@@ -31,3 +31,18 @@ def test_every_public_module_loads_as_an_attribute():
               if p.name.endswith(".py") and not p.name.startswith("_")}
     assert public == set(oneproxy._SUBMODULES)
     assert all(getattr(oneproxy, name).__name__ == f"oneproxy.{name}" for name in public)
+
+
+def test_every_exported_name_exists():
+    """The package's and every public module's ``__all__`` name things that are there; the
+    workflow's steps for two devices of a dataset are exported beside the rest of it."""
+    import oneproxy
+
+    for name in oneproxy.__all__:
+        assert getattr(oneproxy, name) is not None, name
+    for module in sorted(oneproxy._SUBMODULES):
+        mod = getattr(oneproxy, module)
+        missing = [name for name in getattr(mod, "__all__", []) if not hasattr(mod, name)]
+        assert not missing, (module, missing)
+    assert {"reuse_pair", "adapt_pair", "PairReuse", "PairAdaptation"} <= set(oneproxy.__all__)
+    assert oneproxy.reuse_pair is oneproxy.workflow.reuse_pair
