@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import itertools
 import pickle
-import signal
-import sys
 import textwrap
 
 import numpy as np

@@ -38,7 +38,7 @@ from oneproxy import measure as measuring
 from oneproxy.adaptation import adapt
 from oneproxy.correlation import spearman
 from oneproxy.datasets import Dataset, load
-from oneproxy.pareto import hypervolume, pareto_front
+from oneproxy.pareto import hypervolume
 from oneproxy.predictors import (AdaptedLatency, LinearLatency, OFANote10Latency, linear_latency, ofa_accuracy,
                                  ofa_note10_latency)
 from oneproxy.progress import Steps
