@@ -434,3 +434,18 @@ def test_from_db_one_device_per_fingerprint(tmp_path):
     np.testing.assert_array_equal(ds.latency, [[1.5, 2.5], [np.nan, 1.0]])
     with pytest.raises(ValueError, match="does not exist"):
         datasets.from_db(tmp_path / "none.sqlite")
+
+
+def test_as_dataset_takes_a_dataset_or_a_bundled_name():
+    """The one reading of a ``Dataset | str`` argument: the dataset itself, the bundled one a name
+    gives, a refusal naming the argument for anything else (a path or a frame passed through
+    before, to fail later on a missing attribute)."""
+    nb = datasets.load("nb201")
+    assert datasets.as_dataset(nb) is nb and datasets.as_dataset("nb201") is nb
+    with pytest.raises(ValueError, match="name must be one of the bundled datasets"):
+        datasets.as_dataset("nb2O1")
+    with pytest.raises(TypeError, match="latency must be a Dataset or the name of a bundled dataset, got int"):
+        datasets.as_dataset(3, "latency")  # type: ignore[arg-type]
+    from oneproxy.workflow import reuse_pair
+    with pytest.raises(TypeError, match="dataset must be a Dataset .* got PosixPath"):
+        reuse_pair(Path("nb201.csv"), "pixel3", "fpga")  # type: ignore[arg-type]

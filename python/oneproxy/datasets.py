@@ -54,7 +54,7 @@ from oneproxy.spaces import FBNet, NASBench201, OFAMobileNetV3, Space
 from oneproxy.spaces import available as space_names
 from oneproxy.spaces import get as get_space
 
-__all__ = ["Dataset", "available", "load", "get", "from_csv", "from_frame", "from_db"]
+__all__ = ["Dataset", "available", "load", "as_dataset", "get", "from_csv", "from_frame", "from_db"]
 
 _NAMES = ("nb201", "nb201-oneproxy", "fbnet", "ofa-mbv3")
 
@@ -271,6 +271,20 @@ def load(name: str) -> Dataset:
         raise ValueError(f"name must be one of the bundled datasets, got {name!r}; "
                          f"available: {', '.join(_NAMES)}")
     return _load(name)
+
+
+def as_dataset(dataset: Dataset | str, name: str = "dataset") -> Dataset:
+    """`dataset` itself, or the bundled dataset it names (:func:`load`): what functions taking
+    ``Dataset | str`` read their argument with. TypeError naming `name` for anything else.
+
+    >>> as_dataset("nb201") is load("nb201") is as_dataset(load("nb201"))
+    True
+    """
+    if isinstance(dataset, Dataset):
+        return dataset
+    if isinstance(dataset, str):
+        return load(dataset)
+    raise TypeError(f"{name} must be a Dataset or the name of a bundled dataset, got {type(dataset).__name__}")
 
 
 def get(dataset: str | os.PathLike[str], space: Space | str | None = None, *, name: str = "dataset",

@@ -31,7 +31,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from oneproxy import _arguments
 from oneproxy.datasets import Dataset
-from oneproxy.datasets import load as load_dataset
+from oneproxy.datasets import as_dataset
 from oneproxy.predictors import (LinearLatency, OFANote10Latency, Predictor, linear_latency, ofa_accuracy,
                                  ofa_note10_latency)
 from oneproxy.predictors import load as load_predictor
@@ -212,7 +212,7 @@ def named_objectives(space: str, names: Sequence[str], dataset: Dataset | str | 
 
 def _device_objective(dataset: Dataset | str, name: str, space: Space) -> LinearLatency:
     """`linear_latency` of device `name` of `dataset`, which must be over `space`."""
-    ds = load_dataset(dataset) if isinstance(dataset, str) else dataset
+    ds = as_dataset(dataset)
     if ds.space != space:
         raise ValueError(f"objective {name!r}: devices of {ds.name} are over {ds.space!r}, not "
                          f"{space!r} (with 'accuracy'/'note10' the space is 160-224 px)")

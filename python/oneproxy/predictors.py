@@ -38,7 +38,7 @@ from numpy.typing import ArrayLike, NDArray
 from oneproxy import _additive, _arguments, _mlp, spaces
 from oneproxy.correlation import spearman
 from oneproxy.datasets import Dataset
-from oneproxy.datasets import load as load_dataset
+from oneproxy.datasets import as_dataset
 from oneproxy.spaces import OFAMobileNetV3, Space
 from oneproxy.threads import blas_threads, numba_threads, run_kernel
 
@@ -353,7 +353,7 @@ def linear_latency(dataset: Dataset | str, device: str, *, ridge: float = 0.0) -
     Rows where the device has no measurement (NaN) are left out. ``fit_report`` scores a fit on
     80 % of the rows against the other 20 %; the weights come from all rows.
     """
-    ds = load_dataset(dataset) if isinstance(dataset, str) else dataset
+    ds = as_dataset(dataset)
     y = ds.latency_of(device)
     keep = ~np.isnan(y)
     return LinearLatency.fit(ds.space, ds.choices[keep], y[keep], ridge=ridge)
@@ -435,7 +435,7 @@ class TableLatency(_Table):
     def from_dataset(cls, dataset: Dataset | str, device: str, *,
                      fallback: Predictor | None = None) -> TableLatency:
         """One device's column of a bundled dataset (rows with NaN left out)."""
-        ds = load_dataset(dataset) if isinstance(dataset, str) else dataset
+        ds = as_dataset(dataset)
         return cls(ds.space, ds.choices, ds.latency_of(device), fallback=fallback)
 
 
@@ -448,7 +448,7 @@ class TableAccuracy(_Table):
     @classmethod
     def from_dataset(cls, dataset: Dataset | str, *, fallback: Predictor | None = None) -> TableAccuracy:
         """A bundled dataset's accuracy column (ValueError for ``fbnet``, which has none)."""
-        ds = load_dataset(dataset) if isinstance(dataset, str) else dataset
+        ds = as_dataset(dataset)
         if ds.accuracy is None:
             raise ValueError(f"dataset {ds.name!r} has no accuracy column")
         return cls(ds.space, ds.choices, ds.accuracy, fallback=fallback)

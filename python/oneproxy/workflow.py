@@ -40,7 +40,7 @@ from oneproxy import _arguments
 from oneproxy.adaptation import adapt
 from oneproxy.correlation import kendall_matrix, spearman, spearman_matrix
 from oneproxy.datasets import Dataset
-from oneproxy.datasets import load as load_dataset
+from oneproxy.datasets import as_dataset
 from oneproxy.pareto import hypervolume, igd_plus, is_nondominated
 from oneproxy.predictors import AdaptedLatency, LinearLatency, linear_latency
 
@@ -163,7 +163,7 @@ def monotonicity(latency: Dataset | str | ArrayLike, devices: Sequence[str] | No
     if method not in ("spearman", "kendall"):
         raise ValueError(f"method must be 'spearman' or 'kendall', got {method!r}")
     if isinstance(latency, (Dataset, str)):
-        ds = load_dataset(latency) if isinstance(latency, str) else latency
+        ds = as_dataset(latency, "latency")
         names = tuple(ds.devices if devices is None else devices)
         L = np.stack([ds.latency_of(d) for d in names])
     else:
@@ -313,7 +313,7 @@ def reuse_pair(dataset: Dataset | str, proxy: str, target: str, *, predictor: An
     >>> len(r.rows), round(r.reuse.hv_ratio, 3)
     (15625, 0.993)
     """
-    ds = load_dataset(dataset) if isinstance(dataset, str) else dataset
+    ds = as_dataset(dataset)
     if ds.accuracy is None:
         raise ValueError(f"dataset {ds.name!r} has no accuracies; reuse needs them")
     x, y = ds.latency_of(proxy), ds.latency_of(target)
@@ -368,7 +368,7 @@ def adapt_pair(dataset: Dataset | str, proxy: str, target: str, samples: int = 7
     >>> len(a.drawn), a.after > a.before
     (40, True)
     """
-    ds = load_dataset(dataset) if isinstance(dataset, str) else dataset
+    ds = as_dataset(dataset)
     x, y = ds.latency_of(proxy), ds.latency_of(target)
     measured = int(np.count_nonzero(~np.isnan(y)))
     samples = _arguments.integer(samples, "samples", 1, measured - 1)
@@ -477,7 +477,7 @@ def study(dataset: Dataset | str, samples: int = 70, seed: int | None = None, *,
     progress : callable(done, total), optional
         Called after each target and seed.
     """
-    ds = load_dataset(dataset) if isinstance(dataset, str) else dataset
+    ds = as_dataset(dataset)
     samples = _arguments.integer(samples, "samples", 1)
     if seed is not None and seeds is not None:
         raise ValueError(f"give seed or seeds, not both (got seed={seed!r} and seeds={seeds!r})")
