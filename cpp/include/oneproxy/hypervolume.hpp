@@ -19,7 +19,7 @@
 //            last level (5 objectives) the limit sets come sorted and are cut down by cheap
 //            bounds instead of a full filter, and each bracket is taken in the smaller box
 //            that those bounds leave open; that beats the dimension sweep over HV4D+
-//            (Fonseca, Paquete, Lopez-Ibanez 2006) that moocore uses for m = 5, by 1.3x at
+//            (Fonseca, Paquete, Lopez-Ibanez 2006) that moocore uses for m = 5, by 1.15-1.3x at
 //            100 points on a front to 2x and more from 1,000 (benchmarks/bench_pareto.py).
 // Points that do not dominate the reference point strictly in every objective add nothing and
 // are dropped first; duplicates and dominated points add nothing either.
