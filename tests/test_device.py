@@ -349,8 +349,17 @@ def test_cli_device_prints_the_hypervolumes(first, tmp_path, capsys):
     assert (out / "report.md").exists() and latency_rows(db) == before
 
 
+def test_cli_device_offers_only_the_space_it_runs_on(tmp_path, capsys):
+    """--space lists ofa-mbv3 alone: nb201 is refused by the parser, before anything is opened."""
+    db = tmp_path / "d.sqlite"
+    with pytest.raises(SystemExit) as stop:
+        main(["device", "--db", str(db), "--space", "nb201"])
+    assert stop.value.code == 2
+    assert "argument --space: invalid choice: 'nb201' (choose from 'ofa-mbv3')" in capsys.readouterr().err
+    assert not db.exists()
+
+
 @pytest.mark.parametrize("argv, message", [
-    (["--space", "nb201"], "the device loop runs on ofa-mbv3"),
     (["--resolutions", "128-160"], "resolutions within 160-224"),
     (["--samples", "5"], "samples must be >= 10, got 5"),
 ])

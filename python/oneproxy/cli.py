@@ -185,7 +185,7 @@ def _device_command(commands: _Commands) -> None:
         "resumes and measures nothing twice.",
     )
     _measure_arguments(dev, space="ofa-mbv3", resolutions="the Note10 table's 160-224", repeats=10, warmup=3,
-                       space_help="search space (the loop runs on ofa-mbv3 only)", batch=False)
+                       offered=("ofa-mbv3",), space_help="search space (the loop runs on ofa-mbv3 only)", batch=False)
     dev.add_argument("--samples", type=int, default=30, help="subnets to adapt from (default 30)")
     dev.add_argument("--holdout", type=int, default=50, help="further subnets to check on (default 50)")
     dev.add_argument("--oracle", type=int, default=0, metavar="N",
@@ -298,12 +298,12 @@ def _dataset_arguments(command: argparse.ArgumentParser,
 
 
 def _measure_arguments(command: argparse.ArgumentParser, *, space: str, resolutions: str, repeats: int,
-                       warmup: int, space_help: str | None = None, batch: bool = True) -> None:
-    """How measure and device time networks, with their own defaults (device: batch 1 only)."""
+                       warmup: int, offered: tuple[str, ...] = ("nb201", "ofa-mbv3"), space_help: str | None = None,
+                       batch: bool = True) -> None:
+    """How measure and device time networks, with their own defaults (device: ofa-mbv3 at batch 1 only)."""
     from oneproxy.measure import BACKENDS
 
-    command.add_argument("--space", default=space, choices=("nb201", "ofa-mbv3"),
-                         help=space_help or f"search space (default {space})")
+    command.add_argument("--space", default=space, choices=offered, help=space_help or f"search space (default {space})")
     _resolutions_argument(command, f"in px: a range in steps of 4 (160-224) or a list (default: {resolutions})")
     command.add_argument("--db", type=Path, required=True, metavar="FILE.sqlite", help="SQLite file")
     command.add_argument("--backend", default="onnxruntime", choices=tuple(BACKENDS),
@@ -576,8 +576,6 @@ def _adapt_measured(args: argparse.Namespace) -> None:
 def _device(args: argparse.Namespace) -> None:
     from oneproxy import device
 
-    if args.space != "ofa-mbv3":
-        raise ValueError(f"--space {args.space}: the device loop runs on ofa-mbv3")
     resolutions = device.RESOLUTIONS if args.resolutions is None else _resolutions(args.resolutions)
     result = device.run(args.db, args.out, samples=args.samples, holdout=args.holdout, oracle=args.oracle,
                         backend=args.backend, threads=args.threads, repeats=args.repeats, warmup=args.warmup,
