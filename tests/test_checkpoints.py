@@ -157,3 +157,16 @@ def test_the_temporary_file_does_not_follow_a_planted_link(tmp_path):
     checkpoints.save(path, "scan", "x", {}, a=np.zeros(3))
     assert victim.read_text() == "keep me"
     assert checkpoints.load(path, "scan", "x")[1]["a"].shape == (3,)
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_a_checkpoint_gets_the_permissions_open_would_give_it(tmp_path, umask):
+    """mkstemp makes owner-only files; a checkpoint is the user's file like the CSVs beside it."""
+    before = os.umask(umask)
+    try:
+        checkpoints.save(tmp_path / "c.ckpt", "scan", "x", {}, a=np.zeros(3))
+        (tmp_path / "plain.txt").write_text("x")
+    finally:
+        os.umask(before)
+    mode = (tmp_path / "c.ckpt").stat().st_mode & 0o777
+    assert mode == 0o666 & ~umask == (tmp_path / "plain.txt").stat().st_mode & 0o777

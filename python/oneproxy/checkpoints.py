@@ -65,12 +65,14 @@ def save(path: str | os.PathLike[str], kind: str, fingerprint: str, header: Mapp
          **arrays: NDArray) -> None:
     """Write `arrays` and `header` (JSON-able) for a `kind` run with `fingerprint` atomically: a
     fresh temporary file beside `path` (``mkstemp``: never through a planted link), fsync,
-    rename; a reader sees the old file or the new one, never half of one."""
+    rename; a reader sees the old file or the new one, never half of one. The file gets the
+    permissions ``open`` would give it (``mkstemp``'s are owner-only)."""
     target = Path(path)
     text = json.dumps({"format": FORMAT, "version": VERSION, "kind": kind, "fingerprint": fingerprint,
                        **header}, sort_keys=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
     try:
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as f:
             np.savez(f, allow_pickle=False, header=np.array(text), checksum=np.array(_checksum(text, arrays)),
                      **arrays)
@@ -81,6 +83,13 @@ def save(path: str | os.PathLike[str], kind: str, fingerprint: str, header: Mapp
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    """The process's umask (read by setting it and setting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def load(path: str | os.PathLike[str], kind: str, fingerprint: str, *, what: str | None = None,
