@@ -33,6 +33,7 @@
 #include <functional>
 #include <limits>
 #include <numeric>
+#include <utility>
 #include <vector>
 
 #if defined(__SSE2__) || defined(_M_X64)
@@ -52,21 +53,38 @@ struct HypervolumeInterrupted : std::exception {
 
 namespace detail {
 
-// Rows of P (n x m) inside the reference box, as a compact row-major copy.
+// Rows of P (n x m) inside the reference box, as a compact row-major copy: each row is
+// written, and the next overwrites it unless it was inside (no branch, no growth).
 inline std::vector<double> inside_box(const double* P, std::size_t n, std::size_t m, const double* ref) {
-    std::vector<double> out;
-    out.reserve(n * m);
+    std::vector<double> out(n * m);
+    std::size_t k = 0;
     for (std::size_t i = 0; i < n; ++i) {
         const double* p = P + i * m;
-        if (std::equal(p, p + m, ref, [](double a, double r) { return a < r; })) out.insert(out.end(), p, p + m);
+        bool inside = true;
+        for (std::size_t j = 0; j < m; ++j) {
+            out[k * m + j] = p[j];
+            inside &= p[j] < ref[j];
+        }
+        k += inside;
     }
+    out.resize(k * m);
     return out;
 }
 
-// Order of the rows of P (n x m) by column c (radix sort; ties in any order, which no sweep
-// below depends on).
+// Order of the rows of P (n x m) by column c (ties in any order, which no sweep below depends
+// on): a comparison sort for small sets, where the radix sort's passes and scratch cost more
+// than the sort (at 100 points in 4-D they were a fifth of the hypervolume's time).
 inline std::vector<std::uint32_t> order_by(const std::vector<double>& P, std::size_t m, std::size_t c) {
+    constexpr std::size_t kSmall = 256;
     const std::size_t n = P.size() / m;
+    if (n <= kSmall) {
+        std::pair<double, std::uint32_t> key[kSmall];
+        for (std::size_t i = 0; i < n; ++i) key[i] = {P[i * m + c], static_cast<std::uint32_t>(i)};
+        std::sort(key, key + n);
+        std::vector<std::uint32_t> order(n);
+        for (std::size_t i = 0; i < n; ++i) order[i] = key[i].second;
+        return order;
+    }
     std::vector<double> column(n);
     for (std::size_t i = 0; i < n; ++i) column[i] = P[i * m + c];
     std::vector<std::uint32_t> order(n);
